@@ -1,0 +1,441 @@
+//! The command line: every clap type, and the argument rules of spec §3 that
+//! clap cannot express by itself (see [`prepare_args`]).
+//!
+//! Commands keep the original's snake_case names and positional arguments.
+//! A positional argument that begins with `-` is a value; only the options a
+//! command lists are options; `--help`/`-h` print help wherever they appear.
+
+use clap::builder::NonEmptyStringValueParser;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shipctl",
+    version,
+    about = "Read a CI job's metadata and do its routine chores",
+    disable_help_subcommand = true,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// A lookup that finds nothing prints nothing and exits 1 (also SHIPCTL_STRICT=1)
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Trace on stderr every variable and file a lookup tries (values masked; also SHIPCTL_EXPLAIN=1)
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Load KEY=VALUE lines into the lookup environment first (replays a job on a laptop)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<std::path::PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A required, non-empty positional value (an empty string counts as missing).
+#[derive(Debug, Args)]
+pub struct Res {
+    /// Resource name, as in the job's YML (e.g. my-aws-keys-1)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResKey {
+    /// Resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Key (any case; sanitized and upper-cased for the variable name)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Text {
+    /// The string
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub s: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IntegrationResource {
+    /// Resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Field (a §5 path); without it, the whole integration.json
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IntegrationKeys {
+    /// Integration name, as attached to the job
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub int: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IntegrationField {
+    /// Integration name, as attached to the job
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub int: String,
+    /// Field name (any case)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub field: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonValue {
+    /// JSON file (`-` reads standard input)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub file: String,
+    /// Path such as a.b[0].c or ["odd.key"]; empty or missing: the whole document
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(rename_all = "snake_case")]
+pub enum Command {
+    // --- Resource and job information (issue 2) ---
+    /// Remove every character but A-Z a-z 0-9 _
+    #[command(after_help = "Example:\n  shipctl sanitize_shippable_string my-key-1   # mykey1")]
+    SanitizeShippableString(Text),
+
+    /// Upper-case with full Unicode rules
+    #[command(after_help = "Example:\n  shipctl to_uppercase déjà-vu   # DÉJÀ-VU")]
+    ToUppercase(Text),
+
+    /// The variable prefix of a resource (sanitized, leading digits removed, upper-cased)
+    #[command(after_help = "Example:\n  shipctl get_resource_name my-key-1   # MYKEY1")]
+    GetResourceName(Res),
+
+    /// $<R>_ID, else resourceId of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_id my-image")]
+    GetResourceId(Res),
+
+    /// $<R>_META, else the resource folder
+    #[command(after_help = "Example:\n  cd \"$(shipctl get_resource_meta my-repo)\"")]
+    GetResourceMeta(Res),
+
+    /// $<R>_STATE, else <resource folder>/<type>
+    #[command(after_help = "Example:\n  ls \"$(shipctl get_resource_state my-repo)\"")]
+    GetResourceState(Res),
+
+    /// Deprecated alias of get_resource_state
+    #[command(after_help = "Example:\n  shipctl get_resource_path my-repo")]
+    GetResourcePath(Res),
+
+    /// $<R>_OPERATION (IN or OUT), else operation of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_operation my-image")]
+    GetResourceOperation(Res),
+
+    /// $<R>_TYPE, else type of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_type my-image")]
+    GetResourceType(Res),
+
+    /// $<R>_<ENV>, e.g. commit, branch, is_pull_request
+    #[command(after_help = "Example:\n  shipctl get_resource_env my-repo commit")]
+    GetResourceEnv(ResEnv),
+
+    /// $<R>_VERSIONNAME, else version.versionName of version.json
+    #[command(after_help = "Example:\n  TAG=$(shipctl get_resource_version_name my-image)")]
+    GetResourceVersionName(Res),
+
+    /// $<R>_VERSIONID, else version.versionId of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_version_id my-image")]
+    GetResourceVersionId(Res),
+
+    /// $<R>_VERSIONNUMBER, else version.versionNumber of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_version_number my-image")]
+    GetResourceVersionNumber(Res),
+
+    /// $<R>_PARAMS_<KEY>, else version.propertyBag.params of version.json
+    #[command(after_help = "Example:\n  DB=$(shipctl get_params_resource app-params db_host)")]
+    GetParamsResource(ResKey),
+
+    /// A value of version.json: version.KEY or version.propertyBag.KEY (KEY is a path)
+    #[command(
+        after_help = "Examples:\n  shipctl get_resource_version_key my-image versionName\n  shipctl get_resource_version_key my-repo shaData.commitSha"
+    )]
+    GetResourceVersionKey(ResKey),
+
+    /// propertyBag.yml.pointer.KEY of version.json
+    #[command(after_help = "Example:\n  shipctl get_resource_pointer_key my-cluster sourceName")]
+    GetResourcePointerKey(ResKey),
+
+    /// The integration.json of a resource, or one field of it
+    #[command(
+        after_help = "Examples:\n  shipctl get_integration_resource my-aws-keys\n  shipctl get_integration_resource my-aws-keys accessKey"
+    )]
+    GetIntegrationResource(IntegrationResource),
+
+    /// The field names of a resource's integration.env, one a line
+    #[command(after_help = "Example:\n  shipctl get_integration_resource_keys my-aws-keys")]
+    GetIntegrationResourceKeys(Res),
+
+    /// $<R>_INTEGRATION_<FIELD>, else that field of integration.json
+    #[command(
+        after_help = "Example:\n  KEY=$(shipctl get_integration_resource_field my-aws-keys accessKey)"
+    )]
+    GetIntegrationResourceField(ResKey),
+
+    /// The field names of a job integration's integration.env
+    #[command(after_help = "Example:\n  shipctl get_integration_keys dockerhub")]
+    GetIntegrationKeys(IntegrationKeys),
+
+    /// A field of an integration attached to the job
+    #[command(after_help = "Example:\n  shipctl get_integration_field dockerhub username")]
+    GetIntegrationField(IntegrationField),
+
+    // --- State (issue 4) ---
+
+    // --- Utilities (issues 2, 4, 6) ---
+    /// The value at PATH of a JSON file, printed like jq -r
+    #[command(
+        after_help = "Examples:\n  shipctl get_json_value build.json version\n  shipctl get_json_value deploy.json 'services[0][\"image-name\"]'\n  curl -s URL | shipctl get_json_value - items[0].id"
+    )]
+    GetJsonValue(JsonValue),
+    // --- New in this tool (issues 3, 5) ---
+}
+
+#[derive(Debug, Args)]
+pub struct ResEnv {
+    /// Resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Variable suffix (e.g. commit, is_pull_request)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub env: String,
+}
+
+/// The groups of `shipctl --help`, in the spec's order. A command missing
+/// here is listed under "Other".
+pub const GROUPS: &[(&str, &[&str])] = &[
+    (
+        "Resource and job information",
+        &[
+            "sanitize_shippable_string",
+            "to_uppercase",
+            "get_resource_name",
+            "get_resource_id",
+            "get_resource_meta",
+            "get_resource_state",
+            "get_resource_path",
+            "get_resource_operation",
+            "get_resource_type",
+            "get_resource_env",
+            "get_resource_version_name",
+            "get_resource_version_id",
+            "get_resource_version_number",
+            "get_params_resource",
+            "get_resource_version_key",
+            "get_resource_pointer_key",
+            "get_integration_resource",
+            "get_integration_resource_keys",
+            "get_integration_resource_field",
+            "get_integration_keys",
+            "get_integration_field",
+        ],
+    ),
+    (
+        "State",
+        &[
+            "post_resource_state",
+            "put_resource_state",
+            "post_resource_state_multi",
+            "put_resource_state_multi",
+            "copy_file_to_state",
+            "copy_file_from_prev_state",
+            "refresh_file_to_state",
+            "copy_file_from_resource_state",
+            "copy_resource_file_from_state",
+            "copy_file_to_resource_state",
+            "refresh_file_to_out_path",
+            "replicate",
+        ],
+    ),
+    (
+        "Utilities",
+        &[
+            "get_json_value",
+            "bump_version",
+            "replace",
+            "retry",
+            "get_git_changes",
+            "split_tests",
+            "decrypt",
+            "notify",
+            "jdk",
+        ],
+    ),
+    (
+        "New in this tool",
+        &["configure_aws", "aws_env", "completions"],
+    ),
+];
+
+/// The clap command with the grouped command list as its help text.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command();
+    let template = format!(
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}\nOptions:\n{{options}}{{after-help}}",
+        grouped_commands(&cmd)
+    );
+    cmd.help_template(template).after_help(
+        "Run `shipctl COMMAND --help` for a command's arguments and an example.\n\
+         Exit codes: 0 ok, 1 failure, 99 usage error or missing file, 82 replace on a folder, 100 decrypt key missing.",
+    )
+}
+
+fn grouped_commands(cmd: &clap::Command) -> String {
+    let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
+    let width = subs.iter().map(|s| s.get_name().len()).max().unwrap_or(0);
+    let line = |s: &clap::Command| {
+        let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+        format!("  {:width$}  {}\n", s.get_name(), about)
+    };
+    let mut text = String::new();
+    for (group, names) in GROUPS {
+        let members: Vec<_> = names
+            .iter()
+            .filter_map(|n| subs.iter().find(|s| s.get_name() == *n))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{group}:\n"));
+        for s in members {
+            text.push_str(&line(s));
+        }
+        text.push('\n');
+    }
+    let others: Vec<_> = subs
+        .iter()
+        .filter(|s| !GROUPS.iter().any(|(_, n)| n.contains(&s.get_name())))
+        .collect();
+    if !others.is_empty() {
+        text.push_str("Other:\n");
+        for s in others {
+            text.push_str(&line(s));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Global options that take a value (they go before the command name).
+const GLOBAL_WITH_VALUE: &[&str] = &["--env-file"];
+/// Global flags.
+const GLOBAL_FLAGS: &[&str] = &["--strict", "--explain"];
+
+/// Rewrite argv so that clap applies spec §3:
+/// - `--help`/`-h` anywhere after the command name asks for that command's
+///   help (except among the words `retry` runs, which clap leaves alone);
+/// - for a command without options every argument is a value, so `--` is
+///   put before them (`to_uppercase -n` prints `-N`).
+pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
+    // Find the command name: the first argument that is not a global option.
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if GLOBAL_FLAGS.contains(&a.as_ref()) {
+            i += 1;
+        } else if GLOBAL_WITH_VALUE.contains(&a.as_ref()) {
+            i += 2;
+        } else if GLOBAL_WITH_VALUE
+            .iter()
+            .any(|g| a.starts_with(&format!("{g}=")))
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let Some(sub) = cmd.find_subcommand(name) else {
+        return args;
+    };
+    let has_options = sub
+        .get_arguments()
+        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
+    let rest = &args[i + 1..];
+    let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
+    if wants_help && !has_options {
+        args.truncate(i + 1);
+        args.push("--help".into());
+    } else if !has_options {
+        // After `--` even a literal `--` among the values is a value.
+        args.insert(i + 1, "--".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    fn prepared(args: &[&str]) -> Vec<String> {
+        let args = args.iter().map(OsString::from).collect();
+        prepare_args(&command(), args)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn values_that_look_like_options_are_values() {
+        assert_eq!(
+            prepared(&["shipctl", "to_uppercase", "-n"]),
+            ["shipctl", "to_uppercase", "--", "-n"]
+        );
+        assert_eq!(
+            prepared(&[
+                "shipctl",
+                "--strict",
+                "--env-file",
+                "f",
+                "get_resource_id",
+                "--x"
+            ]),
+            [
+                "shipctl",
+                "--strict",
+                "--env-file",
+                "f",
+                "get_resource_id",
+                "--",
+                "--x"
+            ]
+        );
+    }
+
+    #[test]
+    fn help_anywhere() {
+        assert_eq!(
+            prepared(&["shipctl", "get_resource_id", "res", "-h"]),
+            ["shipctl", "get_resource_id", "--help"]
+        );
+    }
+
+    #[test]
+    fn every_command_is_in_a_group() {
+        for sub in Cli::command().get_subcommands() {
+            assert!(
+                GROUPS.iter().any(|(_, n)| n.contains(&sub.get_name())),
+                "{} is in no help group",
+                sub.get_name()
+            );
+        }
+    }
+}

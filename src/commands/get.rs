@@ -1,0 +1,410 @@
+//! Resource and job information: the `get_*` lookups, the name commands and
+//! `get_json_value` (spec §4 "Resource and job information", §5).
+//!
+//! A lookup reads a variable first; only when it is unset does it fall back
+//! to a file. What it finds is printed exactly, plus one newline; what it
+//! does not find prints an empty line, or under `--strict` exits 1.
+
+use crate::exit;
+use crate::job::{self, JobEnv, Resource};
+use crate::json::{self, Found, Seg};
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+
+/// A lookup's answer: the value's bytes, or `None` with a description of
+/// what was looked for (for `--strict`).
+pub type Answer = Option<Vec<u8>>;
+
+/// Print a lookup's answer (§3).
+fn print(env: &JobEnv, out: &mut dyn Write, answer: Answer, looked_for: &str) -> Result<()> {
+    match answer {
+        Some(v) => {
+            out.write_all(&v)?;
+            out.write_all(b"\n")?;
+        }
+        None if env.strict => {
+            return Err(exit::failure(format!("nothing found for {looked_for}")));
+        }
+        None => out.write_all(b"\n")?,
+    }
+    Ok(())
+}
+
+/// A JSON value as `jq -r` prints it, without the final newline.
+pub fn jq_text(v: &Value) -> Vec<u8> {
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = json::write_jq_raw(&mut buf, v);
+    buf.pop();
+    buf
+}
+
+/// Walk plain object keys (no arrays) of a parsed document.
+fn walk<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().try_fold(v, |v, k| v.as_object()?.get(*k))
+}
+
+/// A resource variable `<R>_<what>`.
+fn var(r: &Resource, what: &str) -> Answer {
+    r.var(what).map(|v| job::bytes(v).to_vec())
+}
+
+/// `<R>_<what>`, else `keys` of the resource's version.json.
+fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
+    if let Some(v) = var(r, what) {
+        return Ok(Some(v));
+    }
+    let Some(doc) = r.version_json()? else {
+        return Ok(None);
+    };
+    let found = walk(&doc, keys).filter(|v| !v.is_null()).map(jq_text);
+    r.env.trace(format_args!(
+        "version.json .{}: {}",
+        keys.join("."),
+        if found.is_some() {
+            "found (****)"
+        } else {
+            "absent"
+        }
+    ));
+    Ok(found)
+}
+
+pub fn sanitize(s: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", job::sanitize(s))?;
+    Ok(())
+}
+
+pub fn to_uppercase(s: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", s.to_uppercase())?;
+    Ok(())
+}
+
+pub fn resource_name(res: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", job::prefix(res))?;
+    Ok(())
+}
+
+/// get_resource_id, _operation, _type, _version_name/_id/_number.
+pub fn resource_field(
+    env: &JobEnv,
+    res: &str,
+    what: &str,
+    keys: &[&str],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = env.resource(res);
+    let answer = var_or_version(&r, what, keys)?;
+    print(
+        env,
+        out,
+        answer,
+        &format!(
+            "${} (or .{} of version.json)",
+            r.var_name(what),
+            keys.join(".")
+        ),
+    )
+}
+
+pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
+    let r = env.resource(res);
+    let answer = match var(&r, "META") {
+        Some(v) => Some(v),
+        None => r
+            .folder()
+            .filter(|d| d.is_dir())
+            .map(|d| d.into_os_string().into_encoded_bytes()),
+    };
+    print(
+        env,
+        out,
+        answer,
+        &format!("${} (or the resource folder)", r.var_name("META")),
+    )
+}
+
+pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
+    let r = env.resource(res);
+    let answer = match var(&r, "STATE") {
+        Some(v) => Some(v),
+        None => match r.folder().filter(|d| d.is_dir()) {
+            None => None,
+            Some(dir) => var_or_version(&r, "TYPE", &["type"])?
+                .filter(|t| !t.is_empty())
+                .map(|t| {
+                    let mut p = dir.into_os_string().into_encoded_bytes();
+                    p.push(b'/');
+                    p.extend_from_slice(&t);
+                    p
+                }),
+        },
+    };
+    print(
+        env,
+        out,
+        answer,
+        &format!("${} (or <resource folder>/<type>)", r.var_name("STATE")),
+    )
+}
+
+pub fn resource_env(env: &JobEnv, res: &str, name: &str, out: &mut dyn Write) -> Result<()> {
+    let r = env.resource(res);
+    let what = job::suffix(name);
+    let answer = var(&r, &what);
+    print(env, out, answer, &format!("${}", r.var_name(&what)))
+}
+
+pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
+    let r = env.resource(res);
+    let what = format!("PARAMS_{}", job::suffix(key));
+    let answer = match var(&r, &what) {
+        Some(v) => Some(v),
+        None => match r.version_json()? {
+            None => None,
+            Some(doc) => walk(&doc, &["version", "propertyBag", "params"])
+                .and_then(|p| p.as_object())
+                .and_then(|p| {
+                    let wanted = job::suffix(key);
+                    p.get(key).or_else(|| {
+                        p.iter()
+                            .find(|(k, _)| job::suffix(k) == wanted)
+                            .map(|(_, v)| v)
+                    })
+                })
+                .map(jq_text),
+        },
+    };
+    print(
+        env,
+        out,
+        answer,
+        &format!(
+            "${} (or version.propertyBag.params of version.json)",
+            r.var_name(&what)
+        ),
+    )
+}
+
+/// Parse a §5 path given as an argument: a jq program or a bad path is a
+/// usage error.
+fn path_arg(path: &str) -> Result<Vec<Seg>> {
+    json::parse_path(path).map_err(|e| exit::usage(format!("{path:?}: {e}")))
+}
+
+/// Print what a path selected (`null` for an absent key, unless strict).
+fn print_found(env: &JobEnv, out: &mut dyn Write, found: Found, looked_for: &str) -> Result<()> {
+    match found {
+        Found::Value(v) => json::write_jq_raw(&mut &mut *out, &v)?,
+        Found::Absent if env.strict => {
+            return Err(exit::failure(format!("{looked_for} is absent")));
+        }
+        Found::Absent => out.write_all(b"null\n")?,
+    }
+    Ok(())
+}
+
+/// A path of version.json, under `base`.
+fn version_path(
+    env: &JobEnv,
+    res: &str,
+    base: &[&str],
+    key: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = env.resource(res);
+    let mut path: Vec<Seg> = base.iter().map(|k| Seg::Key(k.to_string())).collect();
+    path.extend(path_arg(key)?);
+    let file = r.file("version.json");
+    let doc = job::required(r.version_json()?, &file)?;
+    let found = json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
+    print_found(env, out, found, &format!("{key} in {}", file.display()))
+}
+
+pub fn version_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
+    let first = path_arg(key)?;
+    let base: &[&str] = match first.first() {
+        Some(Seg::Key(k))
+            if matches!(k.as_str(), "versionName" | "versionId" | "versionNumber") =>
+        {
+            &["version"]
+        }
+        _ => &["version", "propertyBag"],
+    };
+    version_path(env, res, base, key, out)
+}
+
+pub fn pointer_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
+    version_path(env, res, &["propertyBag", "yml", "pointer"], key, out)
+}
+
+pub fn integration_resource(
+    env: &JobEnv,
+    res: &str,
+    field: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = env.resource(res);
+    let file = r.file("integration.json");
+    match field {
+        None => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(exit::usage(format!("{} not found", file.display())));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("could not read {}", file.display()));
+                }
+            };
+            out.write_all(&bytes)?;
+        }
+        Some(field) => {
+            let path = path_arg(field)?;
+            let doc = job::required(r.integration_json()?, &file)?;
+            let found =
+                json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
+            print_found(env, out, found, &format!("{field} in {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Is this integration.json a key-value integration (§4)?
+fn is_key_value(doc: &Result<Option<Value>>) -> bool {
+    matches!(doc, Ok(Some(d)) if d.get("masterName").and_then(Value::as_str) == Some("keyValuePair"))
+}
+
+/// An integration field (§4): `$<R>_INTEGRATION_<K>`, else the key of
+/// integration.json whose sanitized form is `<K>`. For key-value
+/// integrations: `$KEY` exactly, then `$<R>_INTEGRATION_<K>`, then
+/// integration.json[KEY]. `doc` is the integration.json (read once by the
+/// caller: `r`'s, or the job integration's).
+pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) -> Result<Answer> {
+    let kv = is_key_value(&doc);
+    if kv {
+        if let Some(v) = r.env.var(field) {
+            return Ok(Some(job::bytes(v).to_vec()));
+        }
+    }
+    let wanted = job::suffix(field);
+    if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
+        return Ok(Some(v));
+    }
+    let Some(doc) = doc? else {
+        return Ok(None);
+    };
+    let obj = doc.as_object();
+    let found = obj.and_then(|o| {
+        o.get(field).or_else(|| match kv {
+            true => None,
+            false => o
+                .iter()
+                .find(|(k, _)| job::suffix(k) == wanted)
+                .map(|(_, v)| v),
+        })
+    });
+    r.env.trace(format_args!(
+        "integration.json field {field:?}: {}",
+        if found.is_some() {
+            "found (****)"
+        } else {
+            "absent"
+        }
+    ));
+    Ok(found.filter(|v| !v.is_null()).map(jq_text))
+}
+
+pub fn integration_resource_field(
+    env: &JobEnv,
+    res: &str,
+    field: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = env.resource(res);
+    let doc = r.integration_json();
+    let answer = integration_field(&r, doc, field)?;
+    let looked_for = format!(
+        "${} (or {} field {field:?})",
+        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        r.file("integration.json").display()
+    );
+    print(env, out, answer, &looked_for)
+}
+
+pub fn integration_resource_keys(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
+    let file = env.resource(res).file("integration.env");
+    print_keys(env, &file, out)
+}
+
+fn print_keys(env: &JobEnv, file: &Path, out: &mut dyn Write) -> Result<()> {
+    for key in job::integration_env_keys(file, env)? {
+        writeln!(out, "{key}")?;
+    }
+    Ok(())
+}
+
+/// `$JOB_INTEGRATIONS/<int>`; unset → usage error naming the variable.
+fn job_integration(env: &JobEnv, int: &str) -> Result<std::path::PathBuf> {
+    env.job_integration_folder(int).ok_or_else(|| {
+        exit::usage(format!(
+            "$JOB_INTEGRATIONS is not set, so integration {int:?} cannot be found"
+        ))
+    })
+}
+
+pub fn integration_keys(env: &JobEnv, int: &str, out: &mut dyn Write) -> Result<()> {
+    let file = job_integration(env, int)?.join("integration.env");
+    print_keys(env, &file, out)
+}
+
+pub fn integration_field_cmd(
+    env: &JobEnv,
+    int: &str,
+    field: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let file = job_integration(env, int)?.join("integration.json");
+    let doc = job::required(job::read_json_file(&file, env)?, &file)?;
+    let r = env.resource(int);
+    let answer = integration_field(&r, Ok(Some(doc)), field)?;
+    let looked_for = format!(
+        "${} (or {} field {field:?})",
+        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        file.display()
+    );
+    print(env, out, answer, &looked_for)
+}
+
+pub fn json_value(env: &JobEnv, file: &str, path: Option<&str>, out: &mut dyn Write) -> Result<()> {
+    let segs = match path {
+        None | Some("") => Vec::new(),
+        Some(p) => path_arg(p)?,
+    };
+    let results = if file == "-" {
+        json::query(std::io::stdin().lock(), &segs).context("standard input")?
+    } else {
+        let f = match std::fs::File::open(file) {
+            Ok(_) if Path::new(file).is_dir() => {
+                return Err(exit::usage(format!("{file} is a folder, not a JSON file")));
+            }
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(exit::usage(format!("{file} not found")));
+            }
+            Err(e) => return Err(e).with_context(|| format!("could not open {file}")),
+        };
+        json::query(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
+    };
+    for found in results {
+        print_found(
+            env,
+            out,
+            found,
+            &format!("{} in {file}", path.unwrap_or(".")),
+        )?;
+    }
+    Ok(())
+}

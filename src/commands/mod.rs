@@ -1,0 +1,56 @@
+//! The single dispatch from a parsed command to the code of its group:
+//! `get` (resource and job information).
+
+pub mod get;
+
+use crate::cli::Command;
+use crate::job::JobEnv;
+use anyhow::Result;
+use std::io::Write;
+
+/// Run one command; values go to `out`, diagnostics to stderr.
+pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
+    use Command as C;
+    match command {
+        // --- Resource and job information ---
+        C::SanitizeShippableString(a) => get::sanitize(&a.s, out),
+        C::ToUppercase(a) => get::to_uppercase(&a.s, out),
+        C::GetResourceName(a) => get::resource_name(&a.res, out),
+        C::GetResourceId(a) => get::resource_field(env, &a.res, "ID", &["resourceId"], out),
+        C::GetResourceMeta(a) => get::resource_meta(env, &a.res, out),
+        C::GetResourceState(a) | C::GetResourcePath(a) => get::resource_state(env, &a.res, out),
+        C::GetResourceOperation(a) => {
+            get::resource_field(env, &a.res, "OPERATION", &["operation"], out)
+        }
+        C::GetResourceType(a) => get::resource_field(env, &a.res, "TYPE", &["type"], out),
+        C::GetResourceEnv(a) => get::resource_env(env, &a.res, &a.env, out),
+        C::GetResourceVersionName(a) => {
+            get::resource_field(env, &a.res, "VERSIONNAME", &["version", "versionName"], out)
+        }
+        C::GetResourceVersionId(a) => {
+            get::resource_field(env, &a.res, "VERSIONID", &["version", "versionId"], out)
+        }
+        C::GetResourceVersionNumber(a) => get::resource_field(
+            env,
+            &a.res,
+            "VERSIONNUMBER",
+            &["version", "versionNumber"],
+            out,
+        ),
+        C::GetParamsResource(a) => get::params(env, &a.res, &a.key, out),
+        C::GetResourceVersionKey(a) => get::version_key(env, &a.res, &a.key, out),
+        C::GetResourcePointerKey(a) => get::pointer_key(env, &a.res, &a.key, out),
+        C::GetIntegrationResource(a) => {
+            get::integration_resource(env, &a.res, a.field.as_deref(), out)
+        }
+        C::GetIntegrationResourceKeys(a) => get::integration_resource_keys(env, &a.res, out),
+        C::GetIntegrationResourceField(a) => {
+            get::integration_resource_field(env, &a.res, &a.key, out)
+        }
+        C::GetIntegrationKeys(a) => get::integration_keys(env, &a.int, out),
+        C::GetIntegrationField(a) => get::integration_field_cmd(env, &a.int, &a.field, out),
+
+        // --- Utilities ---
+        C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+    }
+}

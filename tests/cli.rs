@@ -1,0 +1,5 @@
+//! The integration-test binary: every test that runs the real `shipctl`.
+
+mod conformance;
+mod get;
+mod util;

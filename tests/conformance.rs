@@ -1,0 +1,327 @@
+//! The shared conformance cases (copied into `tests/data/conformance/`),
+//! run against the binary by a data-driven test: one `#[test]` per area, so
+//! that `cargo test` covers them on a fresh clone. The case format is the
+//! one of `../shared/conformance/README.md`.
+
+use base64::Engine;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conformance");
+
+struct Sandbox {
+    _root: tempfile::TempDir,
+    job: String,
+    home: String,
+    work: String,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let root = tempfile::Builder::new()
+            .prefix("shipctl-conf-")
+            .tempdir()
+            .unwrap();
+        let sub = |n: &str| {
+            let p = root.path().join(n);
+            std::fs::create_dir(&p).unwrap();
+            p.to_str().unwrap().to_string()
+        };
+        let (job, home, work) = (sub("job"), sub("home"), sub("work"));
+        Sandbox {
+            _root: root,
+            job,
+            home,
+            work,
+        }
+    }
+
+    fn subst(&self, s: &str) -> String {
+        s.replace("{job}", &self.job)
+            .replace("{home}", &self.home)
+            .replace("{work}", &self.work)
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        let p = PathBuf::from(self.subst(p));
+        if p.is_absolute() {
+            p
+        } else {
+            Path::new(&self.work).join(p)
+        }
+    }
+
+    /// Bytes and mode of a file value.
+    fn content(&self, v: &Value) -> (Vec<u8>, Option<u32>) {
+        match v {
+            Value::String(s) => (self.subst(s).into_bytes(), None),
+            Value::Object(o) => {
+                let mode = o
+                    .get("mode")
+                    .and_then(Value::as_str)
+                    .map(|m| u32::from_str_radix(m, 8).unwrap());
+                let data = if let Some(b) = o.get("base64").and_then(Value::as_str) {
+                    base64::engine::general_purpose::STANDARD.decode(b).unwrap()
+                } else {
+                    self.subst(o["text"].as_str().unwrap()).into_bytes()
+                };
+                (data, mode)
+            }
+            other => panic!("bad file value {other}"),
+        }
+    }
+
+    fn env(&self, case: &Value) -> HashMap<String, String> {
+        let mut env = HashMap::from([
+            (
+                "PATH".to_string(),
+                std::env::var("PATH").unwrap_or_default(),
+            ),
+            ("HOME".to_string(), self.home.clone()),
+            ("LANG".to_string(), "C.UTF-8".to_string()),
+        ]);
+        if let Some(e) = case.get("env").and_then(Value::as_object) {
+            for (k, v) in e {
+                env.insert(k.clone(), self.subst(v.as_str().unwrap()));
+            }
+        }
+        env
+    }
+}
+
+/// Run one case; the problems found (empty when it passed).
+fn run_case(case: &Value) -> Vec<String> {
+    let sb = Sandbox::new();
+    let mut problems = Vec::new();
+    if let Some(files) = case.get("files").and_then(Value::as_object) {
+        for (k, v) in files {
+            let p = sb.path(k);
+            if k.ends_with('/') {
+                std::fs::create_dir_all(&p).unwrap();
+                continue;
+            }
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let (data, mode) = sb.content(v);
+            std::fs::write(&p, data).unwrap();
+            if let Some(m) = mode {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(m)).unwrap();
+            }
+        }
+    }
+    if let Some(setup) = case.get("setup").and_then(Value::as_array) {
+        let script: Vec<String> = setup
+            .iter()
+            .map(|l| sb.subst(l.as_str().unwrap()))
+            .collect();
+        let status = Command::new("bash")
+            .args(["-e", "-c", &script.join("\n")])
+            .current_dir(&sb.work)
+            .env_clear()
+            .envs(sb.env(case))
+            .envs([
+                ("GIT_AUTHOR_NAME", "conformance"),
+                ("GIT_AUTHOR_EMAIL", "conformance@example.invalid"),
+                ("GIT_COMMITTER_NAME", "conformance"),
+                ("GIT_COMMITTER_EMAIL", "conformance@example.invalid"),
+                ("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z"),
+                ("GIT_COMMITTER_DATE", "2020-01-01T00:00:00Z"),
+                ("GIT_CONFIG_NOSYSTEM", "1"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "setup failed for {}", case["id"]);
+    }
+    let exp = &case["expect"];
+    let mut snapshots = Vec::new();
+    for p in exp
+        .get("unchanged")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let p = p.as_str().unwrap();
+        snapshots.push((p, std::fs::read(sb.path(p)).unwrap()));
+    }
+    let argv: Vec<String> = case["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| sb.subst(a.as_str().unwrap()))
+        .collect();
+    let stdin = sb.subst(case.get("stdin").and_then(Value::as_str).unwrap_or(""));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipctl"))
+        .args(&argv)
+        .current_dir(&sb.work)
+        .env_clear()
+        .envs(sb.env(case))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(stdin.as_bytes());
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let rc = output.status.code().unwrap_or(-1);
+    let ok_codes: Vec<i64> = match &exp["exit"] {
+        Value::Array(a) => a.iter().map(|v| v.as_i64().unwrap()).collect(),
+        v => vec![v.as_i64().unwrap()],
+    };
+    if !ok_codes.contains(&(rc as i64)) {
+        problems.push(format!("exit: expected {ok_codes:?}, got {rc}"));
+    }
+    let out = &output.stdout;
+    if let Some(w) = exp.get("stdout").and_then(Value::as_str) {
+        let w = sb.subst(w);
+        if out != w.as_bytes() {
+            problems.push(format!(
+                "stdout: expected {w:?}, got {:?}",
+                String::from_utf8_lossy(out)
+            ));
+        }
+    }
+    if exp.get("stdout_empty") == Some(&Value::Bool(true)) && !out.is_empty() {
+        problems.push(format!(
+            "stdout: expected empty, got {:?}",
+            String::from_utf8_lossy(out)
+        ));
+    }
+    for (p, v) in exp
+        .get("files")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let (w, _) = sb.content(v);
+        match std::fs::read(sb.path(p)) {
+            Ok(got) if got == w => {}
+            Ok(got) => problems.push(format!(
+                "file {p}: expected {:?}, got {:?}",
+                String::from_utf8_lossy(&w),
+                String::from_utf8_lossy(&got)
+            )),
+            Err(e) => problems.push(format!("file {p}: {e}")),
+        }
+    }
+    for (p, v) in exp
+        .get("json_files")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let want: Value = serde_json::from_str(&sb.subst(&v.to_string())).unwrap();
+        match std::fs::read(sb.path(p)).map(|b| serde_json::from_slice::<Value>(&b)) {
+            Ok(Ok(got)) if json_equal(&got, &want) => {}
+            Ok(Ok(got)) => problems.push(format!("json file {p}: expected {want}, got {got}")),
+            Ok(Err(e)) => problems.push(format!("json file {p}: not JSON: {e}")),
+            Err(e) => problems.push(format!("json file {p}: {e}")),
+        }
+    }
+    for p in exp
+        .get("absent")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let p = p.as_str().unwrap();
+        if sb.path(p).symlink_metadata().is_ok() {
+            problems.push(format!("path {p}: expected absent, but it exists"));
+        }
+    }
+    for (p, before) in snapshots {
+        if std::fs::read(sb.path(p)).ok().as_ref() != Some(&before) {
+            problems.push(format!("file {p}: expected unchanged"));
+        }
+    }
+    for (p, m) in exp
+        .get("modes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let want = u32::from_str_radix(m.as_str().unwrap(), 8).unwrap();
+        match std::fs::metadata(sb.path(p)) {
+            Ok(md) if md.permissions().mode() & 0o7777 == want => {}
+            Ok(md) => problems.push(format!(
+                "mode of {p}: expected {want:o}, got {:o}",
+                md.permissions().mode() & 0o7777
+            )),
+            Err(e) => problems.push(format!("mode of {p}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        problems.push(format!(
+            "stderr: {:?}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    problems
+}
+
+/// JSON equality as the shared runner defines it: numbers by value, objects
+/// without regard to key order.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_equal(v, w))
+        }
+        _ => a == b,
+    }
+}
+
+/// Run every case of one area; fail listing each failing case.
+fn area(name: &str) {
+    let text = std::fs::read_to_string(format!("{CASES}/{name}.json")).unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(!cases.is_empty());
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let problems = run_case(case);
+            (!problems.is_empty())
+                .then(|| format!("{}\n    {}", case["id"], problems.join("\n    ")))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases of area {name} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+macro_rules! areas {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { area(stringify!($name)); } )*
+    };
+}
+
+// The areas of the implemented commands. (Every area of the shared cases is
+// listed once its commands exist.)
+areas!(
+    names,
+    resource,
+    integration,
+    params,
+    version_key,
+    json_value,
+    usage,
+    strict,
+    env_file
+);
