@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod diag;
 mod exit;
+mod fsutil;
 mod job;
 mod json;
 
