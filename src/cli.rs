@@ -199,6 +199,38 @@ pub enum Command {
         after_help = "Examples:\n  shipctl get_json_value build.json version\n  shipctl get_json_value deploy.json 'services[0][\"image-name\"]'\n  curl -s URL | shipctl get_json_value - items[0].id"
     )]
     GetJsonValue(JsonValue),
+
+    /// Bump a semantic version: major, minor, patch, alpha, beta, rc or final
+    #[command(
+        after_help = "Examples:\n  shipctl bump_version v1.2.3 minor     # v1.3.0\n  shipctl bump_version 1.2.3-rc.1 rc    # 1.2.3-rc.2"
+    )]
+    BumpVersion(BumpVersion),
+
+    /// Replace $NAME and ${NAME} in files with the variables' values, in place
+    #[command(after_help = "Example:\n  shipctl replace deploy.yml k8s/service.json")]
+    Replace(Replace),
+
+    /// Run a command until it succeeds (3 tries by default)
+    #[command(
+        after_help = "Examples:\n  shipctl retry docker push my/image:tag\n  shipctl retry --attempts 5 --delay 2 -- curl -fsS https://example.com/health\n  shipctl retry \"docker push x\"   # a single string runs through sh -c"
+    )]
+    Retry(Retry),
+
+    /// Files (or folders) changed in a commit range of a git repository
+    #[command(
+        after_help = "Examples:\n  shipctl get_git_changes --path=. --commit-range=HEAD~1..HEAD\n  shipctl get_git_changes --resource=my-repo --directories-only --depth=1"
+    )]
+    GetGitChanges(GitChanges),
+
+    /// The test files of this shard, balanced by the timings of JUnit reports
+    #[command(
+        after_help = "Example:\n  bundle exec rspec $(shipctl split_tests spec '*_spec.rb' shippable/testresults)"
+    )]
+    SplitTests(SplitTests),
+
+    /// Decrypt FILE (base64, RSA-OAEP) into FILE.decrypted
+    #[command(after_help = "Example:\n  shipctl decrypt secrets.enc /tmp/ssh/00_sub")]
+    Decrypt(Decrypt),
     // --- New in this tool (issues 3, 5) ---
 }
 
@@ -210,6 +242,83 @@ pub struct ResEnv {
     /// Variable suffix (e.g. commit, is_pull_request)
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BumpVersion {
+    /// A semantic version such as 1.2.3, v1.2.3 or 1.2.3-rc.1
+    #[arg(id = "semver", value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
+    pub version: String,
+    /// major, minor, patch, alpha, beta, rc or final
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub action: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Replace {
+    /// Files to rewrite in place
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Retry {
+    /// How many times to run the command at most
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempts: u32,
+    /// Seconds to wait before the second try, doubled before each further one
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = parse_delay)]
+    pub delay: f64,
+    /// The command and its arguments, passed on as given
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// A delay in seconds: a finite, non-negative number.
+fn parse_delay(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(d) if (0.0..=86_400.0 * 365.0).contains(&d) => Ok(d),
+        _ => Err(format!("{s:?} is not a number of seconds (0 or more)")),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("repo").required(true).args(["path", "resource"])))]
+pub struct GitChanges {
+    /// The git repository's folder
+    #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
+    pub path: Option<String>,
+    /// A gitRepo resource: its state folder, and its commit range from version.json
+    #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
+    pub resource: Option<String>,
+    /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
+    #[arg(long, value_name = "R", value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub commit_range: Option<String>,
+    /// Print the changed files' folders (with a trailing /) instead of the files
+    #[arg(long)]
+    pub directories_only: bool,
+    /// Print only the path component at this depth (1 = top level)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub depth: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitTests {
+    /// Folder searched for test files
+    pub test_path: std::path::PathBuf,
+    /// Base-name pattern of a test file (as find -name), e.g. '*_test.rb'
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub name_glob: String,
+    /// Folder of the JUnit XML reports of earlier runs
+    pub reports_path: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct Decrypt {
+    /// Base64 file to decrypt (the result goes to FILE.decrypted)
+    pub file: std::path::PathBuf,
+    /// PEM private key (default /tmp/ssh/00_sub, then /tmp/00_sub)
+    pub keyfile: Option<std::path::PathBuf>,
 }
 
 /// The groups of `shipctl --help`, in the spec's order. A command missing

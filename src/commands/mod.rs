@@ -1,7 +1,12 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information).
+//! `get` (resource and job information), `util` (bump_version, replace,
+//! retry), `git` (get_git_changes), `split` (split_tests), `decrypt`.
 
+pub mod decrypt;
 pub mod get;
+pub mod git;
+pub mod split;
+pub mod util;
 
 use crate::cli::Command;
 use crate::job::JobEnv;
@@ -52,5 +57,11 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
 
         // --- Utilities ---
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+        C::BumpVersion(a) => util::bump_version(&a.version, &a.action, out),
+        C::Replace(a) => util::replace(env, &a.files),
+        C::Retry(a) => util::retry(env, a.attempts, a.delay, &a.command),
+        C::GetGitChanges(a) => git::changes(env, &a, out),
+        C::SplitTests(a) => split::split_tests(env, &a, out),
+        C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
     }
 }
