@@ -36,7 +36,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A required, non-empty positional value (an empty string counts as missing).
+// A required, non-empty positional value (an empty string counts as missing).
+// (Args structs carry no doc comment: it would replace the command's about.)
 #[derive(Debug, Args)]
 pub struct Res {
     /// Resource name, as in the job's YML (e.g. my-aws-keys-1)
@@ -98,7 +99,9 @@ pub struct JsonValue {
 }
 
 #[derive(Debug, Subcommand)]
-#[command(rename_all = "snake_case")]
+// `defer`: a subcommand's arguments are only built when it is used, so an
+// ordinary call does not pay for the other forty-odd commands.
+#[command(rename_all = "snake_case", defer = true)]
 pub enum Command {
     // --- Resource and job information (issue 2) ---
     /// Remove every character but A-Z a-z 0-9 _
@@ -355,6 +358,9 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
     let Some(sub) = cmd.find_subcommand(name) else {
         return args;
     };
+    // Build the (deferred) arguments of this one command to look at them.
+    let mut sub = sub.clone();
+    sub.build();
     let has_options = sub
         .get_arguments()
         .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
@@ -442,6 +448,22 @@ mod tests {
             prepared(&["shipctl", "get_resource_id", "res", "-h"]),
             ["shipctl", "get_resource_id", "--help"]
         );
+    }
+
+    #[test]
+    fn every_command_has_its_own_about() {
+        // Deferred subcommands take the doc comment of their Args struct as
+        // their about when the struct has one: keep those structs undocumented.
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut seen = std::collections::HashMap::new();
+        for sub in cmd.get_subcommands() {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.is_empty(), "{} has no about", sub.get_name());
+            if let Some(other) = seen.insert(about.clone(), sub.get_name().to_string()) {
+                panic!("{} and {other} share the about {about:?}", sub.get_name());
+            }
+        }
     }
 
     #[test]
