@@ -284,10 +284,8 @@ fn is_key_value(doc: &Result<Option<Value>>) -> bool {
 /// caller: `r`'s, or the job integration's).
 pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) -> Result<Answer> {
     let kv = is_key_value(&doc);
-    if kv {
-        if let Some(v) = r.env.var(field) {
-            return Ok(Some(job::bytes(v).to_vec()));
-        }
+    if kv && let Some(v) = r.env.var(field) {
+        return Ok(Some(job::bytes(v).to_vec()));
     }
     let wanted = job::suffix(field);
     if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
