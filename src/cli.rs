@@ -6,7 +6,7 @@
 //! command lists are options; `--help`/`-h` print help wherever they appear.
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -203,6 +203,57 @@ pub enum Command {
     )]
     GetJsonValue(JsonValue),
     // --- New in this tool (issues 3, 5) ---
+    /// Write the AWS credentials of a resource as an AWS CLI profile
+    #[command(
+        after_help = "Examples:\n  shipctl configure_aws my-aws-keys\n  shipctl configure_aws my-aws-keys --profile ci --region eu-west-1\n  shipctl configure_aws my-aws-keys --profile ci --remove\n\nFiles: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials ([NAME]) and\n$AWS_CONFIG_FILE or ~/.aws/config ([default] or [profile NAME], region)."
+    )]
+    ConfigureAws(ConfigureAws),
+
+    /// Print the AWS credentials of a resource as environment variables
+    #[command(
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+    )]
+    AwsEnv(AwsEnv),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureAws {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Profile to write or remove [default: default]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub profile: Option<String>,
+    /// Region to write [default: the resource's region, if any]
+    #[arg(long, value_name = "R", conflicts_with = "remove", value_parser = NonEmptyStringValueParser::new())]
+    pub region: Option<String>,
+    /// Remove the profile's sections from both files, nothing else
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsEnv {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AwsEnvFormat::Sh)]
+    pub format: AwsEnvFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AwsEnvFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
+    /// `NAME="value"` lines (the integration.env format)
+    Dotenv,
+    /// The AWS `credential_process` JSON
+    Json,
 }
 
 #[derive(Debug, Args)]
