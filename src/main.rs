@@ -4,6 +4,7 @@
 //! (spec §3). Everything else lives in the modules below.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod aws;
 mod cli;
 mod commands;
 mod diag;

@@ -1,7 +1,8 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `util` (bump_version, replace,
+//! `get` (resource and job information), `aws`, `util` (bump_version, replace,
 //! retry), `git` (get_git_changes), `split` (split_tests), `decrypt`.
 
+pub mod aws;
 pub mod decrypt;
 pub mod get;
 pub mod git;
@@ -63,5 +64,9 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetGitChanges(a) => git::changes(env, &a, out),
         C::SplitTests(a) => split::split_tests(env, &a, out),
         C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
+
+        // --- New in this tool ---
+        C::ConfigureAws(a) => aws::configure(env, &a),
+        C::AwsEnv(a) => aws::env_vars(env, &a, out),
     }
 }
