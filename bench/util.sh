@@ -33,7 +33,7 @@ tpl=$work/template.txt
 python3 - "$tpl" <<'PY'
 import sys
 # 1 000 000 placeholders ($NAME and ${NAME}, some unset) in 200 MB of text.
-line = "x" * 180
+line = "x" * 184
 with open(sys.argv[1], "w") as f:
     for i in range(1_000_000):
         ref = ("$APP_NAME", "${IMAGE_TAG}", "$UNSET_VAR", "${REGION}")[i % 4]

@@ -183,24 +183,48 @@ fn report_times(dir: &Path) -> Result<Vec<(String, f64)>> {
         }
     })?;
     reports.sort_unstable();
+    // Reading thousands of small files is mostly waiting on the kernel: a
+    // few threads, each on a contiguous run of the sorted list, so that the
+    // results are joined back in path order.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    let per = reports.len().div_ceil(threads).max(1);
+    // Per report: an I/O error (fatal), or its suites or why it is malformed.
+    type Parsed = (PathBuf, std::io::Result<Result<Vec<(String, f64)>>>);
+    let parsed: Vec<Vec<Parsed>> = std::thread::scope(|s| {
+        let handles: Vec<_> = reports
+            .chunks(per)
+            .map(|run| {
+                s.spawn(move || {
+                    run.iter()
+                        .map(|r| {
+                            let path = PathBuf::from(OsString::from_vec(r.clone()));
+                            let found = std::fs::read(&path).map(|data| suites(&data));
+                            (path, found)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     let mut times = Vec::new();
-    for r in reports {
-        let path = PathBuf::from(OsString::from_vec(r));
-        let data = std::fs::read(&path)
-            .with_context(|| format!("could not read report {}", path.display()))?;
-        if let Err(e) = suites(&data, &mut times) {
-            diag::warn(format_args!(
-                "report {} skipped: malformed XML: {e}",
+    for (path, found) in parsed.into_iter().flatten() {
+        match found.with_context(|| format!("could not read report {}", path.display()))? {
+            Ok(mut f) => times.append(&mut f),
+            Err(why) => diag::warn(format_args!(
+                "report {} skipped: malformed XML: {why:#}",
                 path.display()
-            ));
+            )),
         }
     }
     Ok(times)
 }
 
-/// Append the `(filepath, time)` of every `<testsuite>` of one report. On
-/// an error nothing of the report is kept.
-fn suites(data: &[u8], times: &mut Vec<(String, f64)>) -> Result<()> {
+/// The `(filepath, time)` of every `<testsuite>` of one report.
+fn suites(data: &[u8]) -> Result<Vec<(String, f64)>> {
     use quick_xml::events::Event;
     let text = std::str::from_utf8(data).context("not UTF-8")?;
     let mut reader = quick_xml::Reader::from_str(text);
@@ -232,8 +256,7 @@ fn suites(data: &[u8], times: &mut Vec<(String, f64)>) -> Result<()> {
             _ => {}
         }
     }
-    times.append(&mut found);
-    Ok(())
+    Ok(found)
 }
 
 /// Each test's weight: its time (the suites whose filepath is its path or
@@ -369,14 +392,11 @@ mod tests {
 
     #[test]
     fn report_parsing() {
-        let mut times = Vec::new();
-        suites(
+        let times = suites(
             br#"<?xml version="1.0"?><testsuites><testsuite filepath="a &amp; b" time="1.5"><testcase time="9"/></testsuite><testsuite filepath="c" time="x"/><testsuite name="n" time="2"/></testsuites>"#,
-            &mut times,
         )
         .unwrap();
         assert_eq!(times, [("a & b".to_string(), 1.5)]);
-        assert!(suites(b"<a><b></a>", &mut times).is_err());
-        assert_eq!(times.len(), 1);
+        assert!(suites(b"<a><b></a>").is_err());
     }
 }
