@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod complete;
 mod diag;
 mod exit;
 mod fsutil;
@@ -24,8 +25,18 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A completion request from a shell script (`completions/`): answered
+    // before anything else is built, and costs the normal path one compare.
+    if args.get(1).is_some_and(|a| a == complete::REQUEST) {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        commands::completions::request(&args[2..], &mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
     let cmd = cli::command();
-    let args = cli::prepare_args(&cmd, std::env::args_os().collect());
+    let args = cli::prepare_args(&cmd, args);
     let parsed = cmd
         .try_get_matches_from(args)
         .and_then(|m| cli::Cli::from_arg_matches(&m));

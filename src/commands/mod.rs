@@ -1,6 +1,7 @@
 //! The single dispatch from a parsed command to the code of its group:
 //! `get` (resource and job information).
 
+pub mod completions;
 pub mod get;
 
 use crate::cli::Command;
@@ -52,5 +53,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
 
         // --- Utilities ---
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+
+        // --- New in this tool ---
+        C::Completions(a) => completions::completions(a.shell, out),
     }
 }
