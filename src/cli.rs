@@ -220,8 +220,7 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
-    #[value(name = "powershell")]
-    PowerShell,
+    Powershell,
     Elvish,
 }
 
@@ -301,11 +300,21 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The clap command with the grouped command list as its help text.
-pub fn command() -> clap::Command {
+/// The clap command. The grouped command list of `shipctl --help` is only
+/// built when the top level's help or usage can be shown (no known command
+/// name in `args`), so that ordinary calls do not pay for it.
+pub fn command(args: &[OsString]) -> clap::Command {
     let cmd = Cli::command();
+    let i = command_index(args);
+    if args
+        .get(i)
+        .and_then(|a| a.to_str())
+        .is_some_and(|n| cmd.find_subcommand(n).is_some())
+    {
+        return cmd;
+    }
     let template = format!(
-        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}\nOptions:\n{{options}}{{after-help}}",
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
         grouped_commands(&cmd)
     );
     cmd.help_template(template).after_help(
@@ -361,23 +370,7 @@ const GLOBAL_FLAGS: &[&str] = &["--strict", "--explain"];
 /// - for a command without options every argument is a value, so `--` is
 ///   put before them (`to_uppercase -n` prints `-N`).
 pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
-    // Find the command name: the first argument that is not a global option.
-    let mut i = 1;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        if GLOBAL_FLAGS.contains(&a.as_ref()) {
-            i += 1;
-        } else if GLOBAL_WITH_VALUE.contains(&a.as_ref()) {
-            i += 2;
-        } else if GLOBAL_WITH_VALUE
-            .iter()
-            .any(|g| a.starts_with(&format!("{g}=")))
-        {
-            i += 1;
-        } else {
-            break;
-        }
-    }
+    let i = command_index(&args);
     let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
         return args;
     };
@@ -399,6 +392,28 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
     args
 }
 
+/// The index of the command name in argv: the first argument after the
+/// global options.
+fn command_index(args: &[OsString]) -> usize {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if GLOBAL_FLAGS.contains(&a.as_ref()) {
+            i += 1;
+        } else if GLOBAL_WITH_VALUE.contains(&a.as_ref()) {
+            i += 2;
+        } else if GLOBAL_WITH_VALUE
+            .iter()
+            .any(|g| a.starts_with(&format!("{g}=")))
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,8 +424,8 @@ mod tests {
     }
 
     fn prepared(args: &[&str]) -> Vec<String> {
-        let args = args.iter().map(OsString::from).collect();
-        prepare_args(&command(), args)
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        prepare_args(&command(&args), args.clone())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()

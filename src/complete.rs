@@ -805,7 +805,7 @@ pub fn render(shell: Shell, reply: &Reply, joined: bool) -> String {
                     out.push_str(&help);
                 }
             }
-            Shell::Fish | Shell::PowerShell | Shell::Elvish => {
+            Shell::Fish | Shell::Powershell | Shell::Elvish => {
                 out.push_str(&value.replace('\t', " "));
                 if !help.is_empty() {
                     out.push('\t');

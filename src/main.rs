@@ -35,7 +35,7 @@ fn run() -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    let cmd = cli::command();
+    let cmd = cli::command(&args);
     let args = cli::prepare_args(&cmd, args);
     let parsed = cmd
         .try_get_matches_from(args)

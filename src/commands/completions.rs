@@ -19,7 +19,7 @@ pub fn script(shell: Shell) -> &'static str {
         Shell::Bash => include_str!("../shell/shipctl.bash"),
         Shell::Zsh => include_str!("../shell/shipctl.zsh"),
         Shell::Fish => include_str!("../shell/shipctl.fish"),
-        Shell::PowerShell => include_str!("../shell/shipctl.ps1"),
+        Shell::Powershell => include_str!("../shell/shipctl.ps1"),
         Shell::Elvish => include_str!("../shell/shipctl.elv"),
     }
 }
