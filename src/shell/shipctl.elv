@@ -10,21 +10,19 @@ set edit:completion:arg-completer[shipctl] = {|@words|
     try {
         set reply = [(e:shipctl __complete elvish (- (count $words) 1) -- $@words 2>/dev/null)]
     } catch {
-        return
+        set reply = []
     }
     if (== (count $reply) 0) {
-        return
-    }
-    if (or (eq $reply[0] files) (eq $reply[0] dirs)) {
+    } elif (or (eq $reply[0] files) (eq $reply[0] dirs)) {
         edit:complete-filename $words[-1]
-        return
-    }
-    for line $reply[1..] {
-        var parts = [(str:split "\t" $line)]
-        if (> (count $parts) 1) {
-            edit:complex-candidate $parts[0] &display=$parts[0]' -- '$parts[1]
-        } else {
-            put $parts[0]
+    } else {
+        for line $reply[1..] {
+            var parts = [(str:split "\t" $line)]
+            if (> (count $parts) 1) {
+                edit:complex-candidate $parts[0] &display=$parts[0]' -- '$parts[1]
+            } else {
+                put $parts[0]
+            }
         }
     }
 }
