@@ -205,6 +205,10 @@ pub enum Command {
         after_help = "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish"
     )]
     Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `shipctl man | man -l -`
+    #[command(hide = true, after_help = "Example:\n  shipctl man | man -l -")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -296,7 +300,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
     (
         "New in this tool",
-        &["configure_aws", "aws_env", "completions"],
+        &["configure_aws", "aws_env", "completions", "man"],
     ),
 ];
 

@@ -478,3 +478,16 @@ fn request_protocol() {
     assert_eq!(complete(&["bash", "x", "--"]), (99, "".into()));
     assert_eq!(complete(&["bash", "1", "shipctl"]), (99, "".into()));
 }
+
+#[test]
+fn man_page_describes_every_command() {
+    let out = Command::new(BIN).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH shipctl 1"), "{page}");
+    assert!(page.contains(".TH shipctl-get_integration_resource_field 1"));
+    assert!(page.contains("shipctl get_integration_resource_field"));
+    // Hidden from the help and from completion.
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains(" man "));
+}

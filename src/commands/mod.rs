@@ -56,5 +56,6 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
 
         // --- New in this tool ---
         C::Completions(a) => completions::completions(a.shell, out),
+        C::Man => completions::man(out),
     }
 }
