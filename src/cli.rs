@@ -6,7 +6,7 @@
 //! command lists are options; `--help`/`-h` print help wherever they appear.
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -36,7 +36,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A required, non-empty positional value (an empty string counts as missing).
+// A required, non-empty positional value (an empty string counts as missing).
+// (Args structs carry no doc comment: it would replace the command's about.)
 #[derive(Debug, Args)]
 pub struct Res {
     /// Resource name, as in the job's YML (e.g. my-aws-keys-1)
@@ -98,7 +99,9 @@ pub struct JsonValue {
 }
 
 #[derive(Debug, Subcommand)]
-#[command(rename_all = "snake_case")]
+// `defer`: a subcommand's arguments are only built when it is used, so an
+// ordinary call does not pay for the other forty-odd commands.
+#[command(rename_all = "snake_case", defer = true)]
 pub enum Command {
     // --- Resource and job information (issue 2) ---
     /// Remove every character but A-Z a-z 0-9 _
@@ -200,6 +203,18 @@ pub enum Command {
     )]
     GetJsonValue(JsonValue),
     // --- New in this tool (issues 3, 5) ---
+    /// Write the AWS credentials of a resource as an AWS CLI profile
+    #[command(
+        after_help = "Examples:\n  shipctl configure_aws my-aws-keys\n  shipctl configure_aws my-aws-keys --profile ci --region eu-west-1\n  shipctl configure_aws my-aws-keys --profile ci --remove\n\nFiles: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials ([NAME]) and\n$AWS_CONFIG_FILE or ~/.aws/config ([default] or [profile NAME], region)."
+    )]
+    ConfigureAws(ConfigureAws),
+
+    /// Print the AWS credentials of a resource as environment variables
+    #[command(
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+    )]
+    AwsEnv(AwsEnv),
+
     /// The completion script for a shell (names and values are completed live)
     #[command(
         after_help = "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish"
@@ -209,6 +224,46 @@ pub enum Command {
     /// Print the manual page (roff): `shipctl man | man -l -`
     #[command(hide = true, after_help = "Example:\n  shipctl man | man -l -")]
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureAws {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Profile to write or remove [default: default]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub profile: Option<String>,
+    /// Region to write [default: the resource's region, if any]
+    #[arg(long, value_name = "R", conflicts_with = "remove", value_parser = NonEmptyStringValueParser::new())]
+    pub region: Option<String>,
+    /// Remove the profile's sections from both files, nothing else
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsEnv {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AwsEnvFormat::Sh)]
+    pub format: AwsEnvFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AwsEnvFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
+    /// `NAME="value"` lines (the integration.env format)
+    Dotenv,
+    /// The AWS `credential_process` JSON
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -381,6 +436,9 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
     let Some(sub) = cmd.find_subcommand(name) else {
         return args;
     };
+    // Build the (deferred) arguments of this one command to look at them.
+    let mut sub = sub.clone();
+    sub.build();
     let has_options = sub
         .get_arguments()
         .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
@@ -468,6 +526,22 @@ mod tests {
             prepared(&["shipctl", "get_resource_id", "res", "-h"]),
             ["shipctl", "get_resource_id", "--help"]
         );
+    }
+
+    #[test]
+    fn every_command_has_its_own_about() {
+        // Deferred subcommands take the doc comment of their Args struct as
+        // their about when the struct has one: keep those structs undocumented.
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut seen = std::collections::HashMap::new();
+        for sub in cmd.get_subcommands() {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.is_empty(), "{} has no about", sub.get_name());
+            if let Some(other) = seen.insert(about.clone(), sub.get_name().to_string()) {
+                panic!("{} and {other} share the about {about:?}", sub.get_name());
+            }
+        }
     }
 
     #[test]

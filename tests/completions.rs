@@ -491,3 +491,23 @@ fn man_page_describes_every_command() {
     let help = Command::new(BIN).arg("--help").output().unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains(" man "));
 }
+
+#[test]
+fn bash_completes_aws_profiles_and_formats() {
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile ") else {
+        return;
+    };
+    assert_eq!(got, ["default", "prod"]);
+    // `--profile=p`: bash splits the word at `=` and replaces what follows.
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile = p").unwrap();
+    assert_eq!(got, ["prod"]);
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile =").unwrap();
+    assert_eq!(got, ["default", "prod"]);
+    let got = bash_complete(&job, "shipctl configure_aws m").unwrap();
+    assert_eq!(got, ["my-aws-keys-1"]);
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --re").unwrap();
+    assert_eq!(got, ["--region", "--remove"]);
+    let got = bash_complete(&job, "shipctl aws_env my-aws-keys-1 --format ").unwrap();
+    assert_eq!(got, ["sh", "fish", "powershell", "dotenv", "json"]);
+}

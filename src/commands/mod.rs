@@ -1,6 +1,7 @@
 //! The single dispatch from a parsed command to the code of its group:
 //! `get` (resource and job information).
 
+pub mod aws;
 pub mod completions;
 pub mod get;
 
@@ -55,6 +56,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
 
         // --- New in this tool ---
+        C::ConfigureAws(a) => aws::configure(env, &a),
+        C::AwsEnv(a) => aws::env_vars(env, &a, out),
         C::Completions(a) => completions::completions(a.shell, out),
         C::Man => completions::man(out),
     }
