@@ -11,7 +11,7 @@ Register-ArgumentCompleter -Native -CommandName shipctl -ScriptBlock {
         ForEach-Object { $_.ToString() })
     $cword = $words.Count
     if ($wordToComplete -ne '') { $cword -= 1 }
-    $reply = @(& shipctl __complete powershell $cword -- @words 2>$null)
+    $reply = @(& shipctl __complete powershell $cword '--' @words 2>$null)
     if ($reply.Count -lt 1 -or $reply[0] -ne 'values') { return }
     $reply | Select-Object -Skip 1 | ForEach-Object {
         $value, $help = $_ -split "`t", 2
