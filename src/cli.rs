@@ -246,6 +246,16 @@ pub enum Command {
         after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
     )]
     AwsEnv(AwsEnv),
+
+    /// The completion script for a shell (names and values are completed live)
+    #[command(
+        after_help = "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `shipctl man | man -l -`
+    #[command(hide = true, after_help = "Example:\n  shipctl man | man -l -")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +296,23 @@ pub enum AwsEnvFormat {
     Dotenv,
     /// The AWS `credential_process` JSON
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// A shell that `shipctl completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
 }
 
 #[derive(Debug, Args)]
@@ -437,7 +464,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
     (
         "New in this tool",
-        &["configure_aws", "aws_env", "completions"],
+        &["configure_aws", "aws_env", "completions", "man"],
     ),
 ];
 

@@ -1,8 +1,9 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `aws`, `util` (bump_version, replace,
+//! `get` (resource and job information), `aws`, `completions`, `util` (bump_version, replace,
 //! retry), `git` (get_git_changes), `split` (split_tests), `decrypt`.
 
 pub mod aws;
+pub mod completions;
 pub mod decrypt;
 pub mod get;
 pub mod git;
@@ -68,5 +69,7 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),
         C::AwsEnv(a) => aws::env_vars(env, &a, out),
+        C::Completions(a) => completions::completions(a.shell, out),
+        C::Man => completions::man(out),
     }
 }
