@@ -323,5 +323,8 @@ areas!(
     json_value,
     usage,
     strict,
-    env_file
+    env_file,
+    state,
+    copy,
+    replicate
 );
