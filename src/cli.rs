@@ -37,7 +37,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A required, non-empty positional value (an empty string counts as missing).
+// A required, non-empty positional value (an empty string counts as missing).
+// (Args structs carry no doc comment: it would replace the command's about.)
 #[derive(Debug, Args)]
 pub struct Res {
     /// Resource name, as in the job's YML (e.g. my-aws-keys-1)
@@ -99,7 +100,9 @@ pub struct JsonValue {
 }
 
 #[derive(Debug, Subcommand)]
-#[command(rename_all = "snake_case")]
+// `defer`: a subcommand's arguments are only built when it is used, so an
+// ordinary call does not pay for the other forty-odd commands.
+#[command(rename_all = "snake_case", defer = true)]
 pub enum Command {
     // --- Resource and job information (issue 2) ---
     /// Remove every character but A-Z a-z 0-9 _
@@ -419,11 +422,21 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The clap command with the grouped command list as its help text.
-pub fn command() -> clap::Command {
+/// The clap command. The grouped command list of `shipctl --help` is only
+/// built when the top level's help or usage can be shown (no known command
+/// name in `args`), so that ordinary calls do not pay for it.
+pub fn command(args: &[OsString]) -> clap::Command {
     let cmd = Cli::command();
+    let i = command_index(args);
+    if args
+        .get(i)
+        .and_then(|a| a.to_str())
+        .is_some_and(|n| cmd.find_subcommand(n).is_some())
+    {
+        return cmd;
+    }
     let template = format!(
-        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}\nOptions:\n{{options}}{{after-help}}",
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
         grouped_commands(&cmd)
     );
     cmd.help_template(template).after_help(
@@ -479,7 +492,34 @@ const GLOBAL_FLAGS: &[&str] = &["--strict", "--explain"];
 /// - for a command without options every argument is a value, so `--` is
 ///   put before them (`to_uppercase -n` prints `-N`).
 pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
-    // Find the command name: the first argument that is not a global option.
+    let i = command_index(&args);
+    let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let Some(sub) = cmd.find_subcommand(name) else {
+        return args;
+    };
+    // Build the (deferred) arguments of this one command to look at them.
+    let mut sub = sub.clone();
+    sub.build();
+    let has_options = sub
+        .get_arguments()
+        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
+    let rest = &args[i + 1..];
+    let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
+    if wants_help && !has_options {
+        args.truncate(i + 1);
+        args.push("--help".into());
+    } else if !has_options {
+        // After `--` even a literal `--` among the values is a value.
+        args.insert(i + 1, "--".into());
+    }
+    args
+}
+
+/// The index of the command name in argv: the first argument after the
+/// global options.
+fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();
@@ -496,25 +536,7 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
             break;
         }
     }
-    let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
-        return args;
-    };
-    let Some(sub) = cmd.find_subcommand(name) else {
-        return args;
-    };
-    let has_options = sub
-        .get_arguments()
-        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
-    let rest = &args[i + 1..];
-    let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
-    if wants_help && !has_options {
-        args.truncate(i + 1);
-        args.push("--help".into());
-    } else if !has_options {
-        // After `--` even a literal `--` among the values is a value.
-        args.insert(i + 1, "--".into());
-    }
-    args
+    i
 }
 
 #[cfg(test)]
@@ -527,8 +549,8 @@ mod tests {
     }
 
     fn prepared(args: &[&str]) -> Vec<String> {
-        let args = args.iter().map(OsString::from).collect();
-        prepare_args(&command(), args)
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        prepare_args(&command(&args), args.clone())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
@@ -567,6 +589,22 @@ mod tests {
             prepared(&["shipctl", "get_resource_id", "res", "-h"]),
             ["shipctl", "get_resource_id", "--help"]
         );
+    }
+
+    #[test]
+    fn every_command_has_its_own_about() {
+        // Deferred subcommands take the doc comment of their Args struct as
+        // their about when the struct has one: keep those structs undocumented.
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut seen = std::collections::HashMap::new();
+        for sub in cmd.get_subcommands() {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.is_empty(), "{} has no about", sub.get_name());
+            if let Some(other) = seen.insert(about.clone(), sub.get_name().to_string()) {
+                panic!("{} and {other} share the about {about:?}", sub.get_name());
+            }
+        }
     }
 
     #[test]

@@ -24,8 +24,9 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let cmd = cli::command();
-    let args = cli::prepare_args(&cmd, std::env::args_os().collect());
+    let args: Vec<_> = std::env::args_os().collect();
+    let cmd = cli::command(&args);
+    let args = cli::prepare_args(&cmd, args);
     let parsed = cmd
         .try_get_matches_from(args)
         .and_then(|m| cli::Cli::from_arg_matches(&m));
