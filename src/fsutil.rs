@@ -136,8 +136,8 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
 /// temporary folder inside `dst`, so a failure while reading `src` leaves
 /// `dst` untouched.
 pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
-    std::fs::create_dir_all(dst).with_context(|| format!("could not create {}", dst.display()))?;
     refuse_copy_into_itself(src, dst)?;
+    std::fs::create_dir_all(dst).with_context(|| format!("could not create {}", dst.display()))?;
     let stage = stage_in(dst)?;
     let staged = stage.path().join("copy");
     copy_tree(src, &staged)?;
@@ -165,8 +165,10 @@ fn stage_in(dir: &Path) -> Result<tempfile::TempDir> {
 }
 
 /// Refuse to copy a folder into itself (the copy would never end).
-fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
-    if let (Ok(s), Ok(d)) = (src.canonicalize(), dst_dir.canonicalize())
+/// `dst_dir` need not exist yet.
+pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
+    if let (Ok(s), Some(d)) = (src.canonicalize(), resolve(dst_dir))
+        && s.is_dir()
         && d.starts_with(&s)
     {
         anyhow::bail!(
@@ -176,6 +178,21 @@ fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A path with its longest existing ancestor canonicalized (the rest, which
+/// does not exist yet, appended as is).
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut cur = abs.as_path();
+    loop {
+        if let Ok(real) = cur.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |p, c| p.join(c)));
+        }
+        rest.push(cur.file_name()?.to_os_string());
+        cur = cur.parent()?;
+    }
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {

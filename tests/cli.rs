@@ -2,4 +2,5 @@
 
 mod conformance;
 mod get;
+mod state;
 mod util;

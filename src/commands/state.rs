@@ -211,6 +211,7 @@ pub fn resource_state_multi(
 fn copy_to(src: &Path, to: &Path) -> Result<()> {
     let into_folder = to.is_dir() || to.as_os_str().as_bytes().ends_with(b"/");
     let dst = if into_folder {
+        fsutil::refuse_copy_into_itself(src, to)?;
         ensure_folder(to)?;
         let name = src.file_name().ok_or_else(|| {
             exit::failure(format!(
@@ -232,6 +233,7 @@ pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     if !exists(path) {
         return Err(exit::failure(format!("{} not found", path.display())));
     }
+    fsutil::refuse_copy_into_itself(path, &dir)?;
     ensure_folder(&dir)?;
     fsutil::copy_path(path, &dir.join(name))
 }
@@ -277,6 +279,7 @@ pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
             }
         }
     };
+    fsutil::refuse_copy_into_itself(&src, &dir)?;
     ensure_folder(&dir)?;
     fsutil::copy_path(&src, &dir.join(name))
 }
@@ -351,6 +354,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
         from_in
     };
     let state = out.join("state");
+    fsutil::refuse_copy_into_itself(&src, &state)?;
     ensure_folder(&state)?;
     fsutil::copy_path(&src, &state.join(name))
 }
