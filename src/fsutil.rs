@@ -74,6 +74,48 @@ pub fn lock_folder(dir: &Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
+/// Append `data` to the existing regular file `path` in place, on a line of
+/// its own: when the file's last byte is not a newline, one is added first.
+/// `Ok(false)` when the file does not exist (the caller creates it with
+/// [`atomic_write`]). Callers serialize writers ([`lock_folder`]). The bytes
+/// go out in one `write`; on any error the file is cut back to its old
+/// length, so an append lands whole or not at all.
+pub fn append_on_new_line(path: &Path, data: &[u8]) -> Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut f = match std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+    };
+    let md = f
+        .metadata()
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if !md.is_file() {
+        anyhow::bail!("{} is not a regular file", path.display());
+    }
+    let len = md.len();
+    let mut buf = Vec::with_capacity(data.len() + 1);
+    if len > 0 {
+        let mut last = [0u8];
+        f.read_exact_at(&mut last, len - 1)
+            .with_context(|| format!("could not read {}", path.display()))?;
+        if last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(data);
+    if let Err(e) = f.write_all(&buf) {
+        // Take back whatever part was written.
+        let _ = f.set_len(len);
+        return Err(e).with_context(|| format!("could not append to {}", path.display()));
+    }
+    Ok(true)
+}
+
 /// Copy `src` (a file, or a folder recursively) to exactly `dst`, the way
 /// `cp -r src dst` does when `dst` is the final name: a file replaces a file
 /// atomically; a folder is merged into an existing folder (files in it

@@ -155,27 +155,20 @@ fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
 
 /// Replace (`append` false) or extend `$JOB_STATE/RES.env` with `lines`.
 ///
-/// The state folder is locked for the read-check-write, so concurrent
-/// writers all land; the write itself is a rename, so no reader ever sees a
-/// torn file.
+/// The state folder is locked (flock on the folder, so no lock file is left
+/// in it) around the read-check-write, so concurrent writers all land. A
+/// replace is a temporary file renamed over the old one; an append is one
+/// write on a line of its own, undone on error: either way a file is never
+/// left half-written.
 fn write_state(env: &JobEnv, res: &str, lines: &[u8], append: bool) -> Result<()> {
     let dir = job_state(env)?;
     ensure_folder(&dir)?;
     let path = dir.join(format!("{res}.env"));
     let _lock = fsutil::lock_folder(&dir)?;
-    if !append {
-        return fsutil::atomic_write(&path, lines, None);
+    if append && fsutil::append_on_new_line(&path, lines)? {
+        return Ok(());
     }
-    let mut data = match std::fs::read(&path) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
-    if !data.is_empty() && !data.ends_with(b"\n") {
-        data.push(b'\n');
-    }
-    data.extend_from_slice(lines);
-    fsutil::atomic_write(&path, &data, None)
+    fsutil::atomic_write(&path, lines, None)
 }
 
 /// post_resource_state / put_resource_state.
