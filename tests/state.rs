@@ -154,6 +154,45 @@ fn concurrent_put_resource_state_from_16_processes_keeps_every_line() {
 }
 
 #[test]
+fn concurrent_posts_and_puts_leave_whole_lines() {
+    let j = Job::new();
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            let cmd = if i % 2 == 0 {
+                "post_resource_state"
+            } else {
+                "put_resource_state"
+            };
+            j.cmd(&[cmd, "res", &format!("K{i}"), &"v".repeat(100 + i)])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        ok(&c.wait_with_output().unwrap());
+    }
+    let text = j.read("job/state/res.env");
+    assert!(text.ends_with('\n'));
+    for line in text.lines() {
+        let (k, v) = line.split_once('=').unwrap();
+        let i: usize = k.strip_prefix('K').unwrap().parse().unwrap();
+        assert_eq!(v, "v".repeat(100 + i), "torn line {line:?}");
+    }
+    // The last writer was a post or a put after it: one post line, first.
+    let first = text.lines().next().unwrap();
+    let i: usize = first[1..first.find('=').unwrap()].parse().unwrap();
+    assert_eq!(i % 2, 0, "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l[1..l.find('=').unwrap()].parse::<usize>().unwrap() % 2 == 0)
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn put_keeps_the_mode_and_writes_through_a_symlink() {
     let j = Job::new();
     j.write("job/real.env", "A=1\n");
