@@ -6,7 +6,7 @@
 //! command lists are options; `--help`/`-h` print help wherever they appear.
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -267,6 +267,84 @@ pub enum Command {
     )]
     GetJsonValue(JsonValue),
     // --- New in this tool (issues 3, 5) ---
+    /// Write the AWS credentials of a resource as an AWS CLI profile
+    #[command(
+        after_help = "Examples:\n  shipctl configure_aws my-aws-keys\n  shipctl configure_aws my-aws-keys --profile ci --region eu-west-1\n  shipctl configure_aws my-aws-keys --profile ci --remove\n\nFiles: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials ([NAME]) and\n$AWS_CONFIG_FILE or ~/.aws/config ([default] or [profile NAME], region)."
+    )]
+    ConfigureAws(ConfigureAws),
+
+    /// Print the AWS credentials of a resource as environment variables
+    #[command(
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+    )]
+    AwsEnv(AwsEnv),
+
+    /// The completion script for a shell (names and values are completed live)
+    #[command(
+        after_help = "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `shipctl man | man -l -`
+    #[command(hide = true, after_help = "Example:\n  shipctl man | man -l -")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureAws {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Profile to write or remove [default: default]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub profile: Option<String>,
+    /// Region to write [default: the resource's region, if any]
+    #[arg(long, value_name = "R", conflicts_with = "remove", value_parser = NonEmptyStringValueParser::new())]
+    pub region: Option<String>,
+    /// Remove the profile's sections from both files, nothing else
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsEnv {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AwsEnvFormat::Sh)]
+    pub format: AwsEnvFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AwsEnvFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
+    /// `NAME="value"` lines (the integration.env format)
+    Dotenv,
+    /// The AWS `credential_process` JSON
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// A shell that `shipctl completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
 }
 
 #[derive(Debug, Args)]
@@ -418,7 +496,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
     (
         "New in this tool",
-        &["configure_aws", "aws_env", "completions"],
+        &["configure_aws", "aws_env", "completions", "man"],
     ),
 ];
 

@@ -1,6 +1,8 @@
 //! The single dispatch from a parsed command to the code of its group:
 //! `get` (resource and job information), `state` and `replicate` (state).
 
+pub mod aws;
+pub mod completions;
 pub mod get;
 pub mod replicate;
 pub mod state;
@@ -80,5 +82,11 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
 
         // --- Utilities ---
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+
+        // --- New in this tool ---
+        C::ConfigureAws(a) => aws::configure(env, &a),
+        C::AwsEnv(a) => aws::env_vars(env, &a, out),
+        C::Completions(a) => completions::completions(a.shell, out),
+        C::Man => completions::man(out),
     }
 }
