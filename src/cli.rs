@@ -8,6 +8,7 @@
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -195,6 +196,69 @@ pub enum Command {
     GetIntegrationField(IntegrationField),
 
     // --- State (issue 4) ---
+    /// Replace $JOB_STATE/RES.env with KEY=VALUE
+    #[command(
+        after_help = "Example:\n  shipctl post_resource_state my-image tag \"$BUILD_NUMBER\""
+    )]
+    PostResourceState(StatePair),
+
+    /// Append KEY=VALUE to $JOB_STATE/RES.env
+    #[command(after_help = "Example:\n  shipctl put_resource_state my-image commit \"$COMMIT\"")]
+    PutResourceState(StatePair),
+
+    /// Replace $JOB_STATE/RES.env with KEY=VALUE pairs (split on white space)
+    #[command(
+        after_help = "Example:\n  shipctl post_resource_state_multi my-image \"tag=$TAG commit=$COMMIT\""
+    )]
+    PostResourceStateMulti(StateMulti),
+
+    /// Append KEY=VALUE pairs (split on white space) to $JOB_STATE/RES.env
+    #[command(
+        after_help = "Example:\n  shipctl put_resource_state_multi my-image \"tag=$TAG\" \"commit=$COMMIT\""
+    )]
+    PutResourceStateMulti(StateMulti),
+
+    /// Copy a file or folder into $JOB_STATE
+    #[command(after_help = "Example:\n  shipctl copy_file_to_state terraform.tfstate")]
+    CopyFileToState(StatePath),
+
+    /// Copy FILE (file or folder) of $JOB_PREVIOUS_STATE to TO, if it is there
+    #[command(after_help = "Example:\n  shipctl copy_file_from_prev_state terraform.tfstate .")]
+    CopyFileFromPrevState(FromPrevState),
+
+    /// Copy PATH into $JOB_STATE, else its name from $JOB_PREVIOUS_STATE
+    #[command(after_help = "Example:\n  shipctl refresh_file_to_state terraform.tfstate")]
+    RefreshFileToState(StatePath),
+
+    /// Copy FILE of an IN resource's state (IN/RES/<type>/FILE) to TO
+    #[command(
+        after_help = "Example:\n  shipctl copy_file_from_resource_state tf-state terraform.tfstate ."
+    )]
+    CopyFileFromResourceState(FromResourceState),
+
+    /// Alias of copy_file_from_resource_state
+    #[command(
+        after_help = "Example:\n  shipctl copy_resource_file_from_state tf-state terraform.tfstate ."
+    )]
+    CopyResourceFileFromState(FromResourceState),
+
+    /// Copy PATH into OUT/RES/state/, else its name from IN/RES/state/
+    #[command(
+        after_help = "Example:\n  shipctl copy_file_to_resource_state terraform.tfstate tf-state"
+    )]
+    CopyFileToResourceState(ToResourceState),
+
+    /// Alias of copy_file_to_resource_state
+    #[command(
+        after_help = "Example:\n  shipctl refresh_file_to_out_path terraform.tfstate tf-state"
+    )]
+    RefreshFileToOutPath(ToResourceState),
+
+    /// Copy an IN resource's files and/or metadata to an OUT resource or the job
+    #[command(
+        after_help = "Examples:\n  shipctl replicate my-image-in my-image-out\n  shipctl replicate app-repo app-repo-out --match-settings\n  shipctl replicate my-image-in \"$JOB_NAME\" --metadata-only"
+    )]
+    Replicate(ReplicateArgs),
 
     // --- Utilities (issues 2, 4, 6) ---
     /// The value at PATH of a JSON file, printed like jq -r
@@ -313,6 +377,83 @@ pub enum Shell {
     Fish,
     Powershell,
     Elvish,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePair {
+    /// Resource name (the file is $JOB_STATE/RES.env)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Key, written as given
+    pub key: OsString,
+    /// Value, written as given (may be empty; no newline)
+    pub value: OsString,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMulti {
+    /// Resource name (the file is $JOB_STATE/RES.env)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// KEY=VALUE pairs; each argument is split on white space
+    #[arg(required = true, num_args = 1..)]
+    pub pairs: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePath {
+    /// A file or folder
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FromPrevState {
+    /// Path inside $JOB_PREVIOUS_STATE (a file or folder)
+    pub file: PathBuf,
+    /// Where to copy it (an existing folder: into it)
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FromResourceState {
+    /// IN resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Path inside the resource's state folder (a file or folder)
+    pub file: PathBuf,
+    /// Where to copy it (an existing folder: into it)
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ToResourceState {
+    /// A file or folder
+    pub path: PathBuf,
+    /// OUT resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// IN resource to copy from
+    #[arg(value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub from: String,
+    /// OUT resource to copy to, or $JOB_NAME for the job itself
+    #[arg(value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub to: String,
+    /// Copy the files only
+    #[arg(long, conflicts_with = "metadata_only")]
+    pub files_only: bool,
+    /// Copy the metadata (version.propertyBag) only
+    #[arg(long)]
+    pub metadata_only: bool,
+    /// Of the metadata, copy only shaData, webhookRequestHeaders and webhookRequestBody
+    #[arg(long)]
+    pub webhook_data_only: bool,
+    /// Repository resources: replicate only when FROM's branch or tag matches TO's settings
+    #[arg(long)]
+    pub match_settings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,302 @@ pub fn atomic_write_with(
     Ok(())
 }
 
+/// Take an exclusive lock on a folder (`flock` on the folder itself, so no
+/// lock file is left behind in it). Held until the returned handle drops.
+/// Every writer of the folder's key=value files takes it, so that a
+/// read-check-append never interleaves with another.
+pub fn lock_folder(dir: &Path) -> Result<std::fs::File> {
+    let f = std::fs::File::open(dir)
+        .with_context(|| format!("could not open {} to lock it", dir.display()))?;
+    f.lock()
+        .with_context(|| format!("could not lock {}", dir.display()))?;
+    Ok(f)
+}
+
+/// Append `data` to the existing regular file `path` in place, on a line of
+/// its own: when the file's last byte is not a newline, one is added first.
+/// `Ok(false)` when the file does not exist (the caller creates it with
+/// [`atomic_write`]). Callers serialize writers ([`lock_folder`]). The bytes
+/// go out in one `write`; on any error the file is cut back to its old
+/// length, so an append lands whole or not at all.
+pub fn append_on_new_line(path: &Path, data: &[u8]) -> Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut f = match std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
+    };
+    let md = f
+        .metadata()
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if !md.is_file() {
+        anyhow::bail!("{} is not a regular file", path.display());
+    }
+    let len = md.len();
+    let mut buf = Vec::with_capacity(data.len() + 1);
+    if len > 0 {
+        let mut last = [0u8];
+        f.read_exact_at(&mut last, len - 1)
+            .with_context(|| format!("could not read {}", path.display()))?;
+        if last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(data);
+    if let Err(e) = f.write_all(&buf) {
+        // Take back whatever part was written.
+        let _ = f.set_len(len);
+        return Err(e).with_context(|| format!("could not append to {}", path.display()));
+    }
+    Ok(true)
+}
+
+/// Copy `src` (a file, or a folder recursively) to exactly `dst`, the way
+/// `cp -r src dst` does when `dst` is the final name: a file replaces a file
+/// atomically; a folder is merged into an existing folder (files in it
+/// replaced, others kept). Dot-files are copied; symlinks inside a folder
+/// are copied as symlinks; permission bits are kept.
+///
+/// Nothing is half-written: the whole copy is first made in a temporary
+/// folder beside `dst` and only then renamed into place, so an error while
+/// reading leaves `dst` as it was.
+pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
+    let md = std::fs::metadata(src).with_context(|| format!("could not read {}", src.display()))?;
+    let dst_md = std::fs::metadata(dst).ok();
+    if md.is_file() {
+        if dst_md.as_ref().is_some_and(|m| m.is_dir()) {
+            anyhow::bail!(
+                "cannot replace the folder {} with the file {}",
+                dst.display(),
+                src.display()
+            );
+        }
+        let mode = md.permissions().mode() & 0o777;
+        let mut input = std::fs::File::open(src)
+            .with_context(|| format!("could not read {}", src.display()))?;
+        return atomic_write_with(dst, Some(mode), |f| {
+            std::io::copy(&mut input, f).map(|_| ())
+        });
+    }
+    if !md.is_dir() {
+        anyhow::bail!("{} is neither a file nor a folder", src.display());
+    }
+    if dst_md.as_ref().is_some_and(|m| !m.is_dir()) {
+        anyhow::bail!(
+            "cannot replace the file {} with the folder {}",
+            dst.display(),
+            src.display()
+        );
+    }
+    let parent = match dst.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    refuse_copy_into_itself(src, parent)?;
+    let stage = stage_in(parent)?;
+    let staged = stage.path().join("copy");
+    copy_tree(src, &staged)?;
+    match dst_md {
+        None => std::fs::rename(&staged, dst)
+            .with_context(|| format!("could not move the copy into {}", dst.display()))?,
+        Some(_) => {
+            check_merge(&staged, dst)?;
+            merge(&staged, dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// Make the contents of folder `dst` (created if missing) an exact copy of
+/// the contents of folder `src`: every entry of `dst` is removed, dot-files
+/// included, and `src`'s entries are copied in. The copy is made first in a
+/// temporary folder inside `dst`, so a failure while reading `src` leaves
+/// `dst` untouched.
+pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
+    refuse_copy_into_itself(src, dst)?;
+    std::fs::create_dir_all(dst).with_context(|| format!("could not create {}", dst.display()))?;
+    let stage = stage_in(dst)?;
+    let staged = stage.path().join("copy");
+    copy_tree(src, &staged)?;
+    for entry in read_dir(dst)? {
+        let path = entry.path();
+        if path == stage.path() {
+            continue;
+        }
+        remove_any(&path)?;
+    }
+    for entry in read_dir(&staged)? {
+        let to = dst.join(entry.file_name());
+        std::fs::rename(entry.path(), &to)
+            .with_context(|| format!("could not move the copy into {}", to.display()))?;
+    }
+    Ok(())
+}
+
+/// A temporary folder in `dir` for staging a copy (removed when dropped).
+fn stage_in(dir: &Path) -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(".shipctl-")
+        .tempdir_in(dir)
+        .with_context(|| format!("could not create a temporary folder in {}", dir.display()))
+}
+
+/// Refuse to copy a folder into itself (the copy would never end).
+/// `dst_dir` need not exist yet.
+pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
+    if let (Ok(s), Some(d)) = (src.canonicalize(), resolve(dst_dir))
+        && s.is_dir()
+        && d.starts_with(&s)
+    {
+        anyhow::bail!(
+            "cannot copy the folder {} into itself ({})",
+            src.display(),
+            dst_dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// A path with its longest existing ancestor canonicalized (the rest, which
+/// does not exist yet, appended as is).
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut cur = abs.as_path();
+    loop {
+        if let Ok(real) = cur.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |p, c| p.join(c)));
+        }
+        rest.push(cur.file_name()?.to_os_string());
+        cur = cur.parent()?;
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|it| it.collect::<std::io::Result<Vec<_>>>())
+        .with_context(|| format!("could not read the folder {}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+fn remove_any(path: &Path) -> Result<()> {
+    let md = std::fs::symlink_metadata(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if md.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+    .with_context(|| format!("could not remove {}", path.display()))
+}
+
+/// Copy folder `src` to the new folder `dst`, recursively.
+fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+    let md = std::fs::metadata(src).with_context(|| format!("could not read {}", src.display()))?;
+    std::fs::create_dir(dst).with_context(|| format!("could not create {}", dst.display()))?;
+    for entry in read_dir(src)? {
+        let from = entry.path();
+        let to = dst.join(entry.file_name());
+        let ft = entry
+            .file_type()
+            .with_context(|| format!("could not read {}", from.display()))?;
+        if ft.is_symlink() {
+            let target = std::fs::read_link(&from)
+                .with_context(|| format!("could not read the link {}", from.display()))?;
+            std::os::unix::fs::symlink(&target, &to)
+                .with_context(|| format!("could not create the link {}", to.display()))?;
+        } else if ft.is_dir() {
+            copy_tree(&from, &to)?;
+        } else if ft.is_file() {
+            copy_file_new(&from, &to)?;
+        } else {
+            crate::diag::warn(format_args!(
+                "{} is not a file, folder or link: not copied",
+                from.display()
+            ));
+        }
+    }
+    // Set the folder's mode last, so a read-only folder could be filled.
+    std::fs::set_permissions(
+        dst,
+        std::fs::Permissions::from_mode(md.permissions().mode() & 0o7777),
+    )
+    .with_context(|| format!("could not set the mode of {}", dst.display()))
+}
+
+/// Copy one regular file to a new path, mode kept, synced.
+fn copy_file_new(from: &Path, to: &Path) -> Result<()> {
+    let mut input =
+        std::fs::File::open(from).with_context(|| format!("could not read {}", from.display()))?;
+    let mode = input
+        .metadata()
+        .with_context(|| format!("could not read {}", from.display()))?
+        .permissions()
+        .mode()
+        & 0o777;
+    let mut output = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .with_context(|| format!("could not create {}", to.display()))?;
+    std::io::copy(&mut input, &mut output)
+        .and_then(|_| output.set_permissions(std::fs::Permissions::from_mode(mode)))
+        .and_then(|()| output.sync_all())
+        .with_context(|| format!("could not copy {} to {}", from.display(), to.display()))
+}
+
+/// Before a merge changes anything: every staged entry must fit its place
+/// (a folder onto a folder or nothing, a file or link onto a non-folder).
+fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
+    for entry in read_dir(staged)? {
+        let to = dst.join(entry.file_name());
+        let Ok(existing) = std::fs::symlink_metadata(&to) else {
+            continue;
+        };
+        let is_dir = entry
+            .file_type()
+            .with_context(|| format!("could not read {}", entry.path().display()))?
+            .is_dir();
+        match (is_dir, existing.is_dir()) {
+            (true, true) => check_merge(&entry.path(), &to)?,
+            (true, false) => {
+                anyhow::bail!("cannot replace the file {} with a folder", to.display())
+            }
+            (false, true) => {
+                anyhow::bail!("cannot replace the folder {} with a file", to.display())
+            }
+            (false, false) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Move the staged entries into `dst`: new entries and files by rename
+/// (atomic per file), folders that exist on both sides recursively.
+fn merge(staged: &Path, dst: &Path) -> Result<()> {
+    // The staged folder may carry a read-only mode; its entries move out.
+    std::fs::set_permissions(staged, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("could not set the mode of {}", staged.display()))?;
+    for entry in read_dir(staged)? {
+        let from = entry.path();
+        let to = dst.join(entry.file_name());
+        let both_dirs = std::fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir())
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if both_dirs {
+            merge(&from, &to)?;
+        } else {
+            std::fs::rename(&from, &to)
+                .with_context(|| format!("could not move the copy into {}", to.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Take an exclusive lock on `<target>.lock` beside the file that a write to
 /// `path` lands on (created 0600 if missing). The lock is held until the
 /// returned file is dropped; read-modify-write cycles under it never lose

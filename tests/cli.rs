@@ -7,6 +7,7 @@ mod conformance;
 mod decrypt;
 mod get;
 mod git_changes;
+mod state;
 mod util;
 mod utilities;
 

@@ -330,4 +330,7 @@ areas!(
     git_changes,
     split_tests,
     decrypt,
+    state,
+    copy,
+    replicate,
 );

@@ -72,6 +72,14 @@ fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
     Ok(found)
 }
 
+/// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
+/// `None` when neither says (or the value is empty).
+pub fn resource_type(r: &Resource) -> Result<Option<String>> {
+    Ok(var_or_version(r, "TYPE", &["type"])?
+        .filter(|t| !t.is_empty())
+        .map(|t| String::from_utf8_lossy(&t).into_owned()))
+}
+
 pub fn sanitize(s: &str, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{}", job::sanitize(s))?;
     Ok(())
