@@ -23,7 +23,16 @@ pub fn write_target(path: &Path) -> PathBuf {
 /// Replace `path` with `data` atomically. The mode is `mode` when given,
 /// else the existing file's mode, else 0644 for a new file.
 pub fn atomic_write(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
-    atomic_write_with(path, mode, |f| f.write_all(data))
+    write_atomically(path, mode, true, |f| f.write_all(data))
+}
+
+/// [`atomic_write`] without the fsync before the rename: every reader and a
+/// killed writer still see the old file or the new one, never a mix; only a
+/// power loss could lose the change. For the job's state files, which live
+/// for one run and are written hundreds of times in a loop (an fsync costs
+/// milliseconds, more than the whole rest of a call).
+pub fn atomic_write_unsynced(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomically(path, None, false, |f| f.write_all(data))
 }
 
 /// Like [`atomic_write`], with the content produced by `fill` (for content
@@ -31,6 +40,15 @@ pub fn atomic_write(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
 pub fn atomic_write_with(
     path: &Path,
     mode: Option<u32>,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    write_atomically(path, mode, true, fill)
+}
+
+fn write_atomically(
+    path: &Path,
+    mode: Option<u32>,
+    sync: bool,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
     let target = write_target(path);
@@ -59,7 +77,10 @@ pub fn atomic_write_with(
         if let Some((uid, gid)) = owner {
             let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid));
         }
-        tmp.as_file().sync_all()
+        match sync {
+            true => tmp.as_file().sync_all(),
+            false => Ok(()),
+        }
     };
     write(&mut tmp).with_context(|| format!("could not write {}", target.display()))?;
     tmp.persist(&target)
@@ -78,48 +99,6 @@ pub fn lock_folder(dir: &Path) -> Result<std::fs::File> {
     f.lock()
         .with_context(|| format!("could not lock {}", dir.display()))?;
     Ok(f)
-}
-
-/// Append `data` to the existing regular file `path` in place, on a line of
-/// its own: when the file's last byte is not a newline, one is added first.
-/// `Ok(false)` when the file does not exist (the caller creates it with
-/// [`atomic_write`]). Callers serialize writers ([`lock_folder`]). The bytes
-/// go out in one `write`; on any error the file is cut back to its old
-/// length, so an append lands whole or not at all.
-pub fn append_on_new_line(path: &Path, data: &[u8]) -> Result<bool> {
-    use std::os::unix::fs::FileExt;
-    let mut f = match std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("could not open {}", path.display())),
-    };
-    let md = f
-        .metadata()
-        .with_context(|| format!("could not read {}", path.display()))?;
-    if !md.is_file() {
-        anyhow::bail!("{} is not a regular file", path.display());
-    }
-    let len = md.len();
-    let mut buf = Vec::with_capacity(data.len() + 1);
-    if len > 0 {
-        let mut last = [0u8];
-        f.read_exact_at(&mut last, len - 1)
-            .with_context(|| format!("could not read {}", path.display()))?;
-        if last[0] != b'\n' {
-            buf.push(b'\n');
-        }
-    }
-    buf.extend_from_slice(data);
-    if let Err(e) = f.write_all(&buf) {
-        // Take back whatever part was written.
-        let _ = f.set_len(len);
-        return Err(e).with_context(|| format!("could not append to {}", path.display()));
-    }
-    Ok(true)
 }
 
 /// Copy `src` (a file, or a folder recursively) to exactly `dst`, the way

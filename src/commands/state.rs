@@ -165,10 +165,20 @@ fn write_state(env: &JobEnv, res: &str, lines: &[u8], append: bool) -> Result<()
     ensure_folder(&dir)?;
     let path = dir.join(format!("{res}.env"));
     let _lock = fsutil::lock_folder(&dir)?;
-    if append && fsutil::append_on_new_line(&path, lines)? {
-        return Ok(());
+    let mut content = Vec::new();
+    if append {
+        match std::fs::read(&path) {
+            Ok(old) => content = old,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+        }
+        // The last line keeps its own line (`A=1` + `B 2` → `A=1\nB=2\n`).
+        if content.last().is_some_and(|&b| b != b'\n') {
+            content.push(b'\n');
+        }
     }
-    fsutil::atomic_write(&path, lines, None)
+    content.extend_from_slice(lines);
+    fsutil::atomic_write_unsynced(&path, &content)
 }
 
 /// post_resource_state / put_resource_state.
