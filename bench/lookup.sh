@@ -8,12 +8,7 @@
 # Usage: bench/lookup.sh [BINARY]   (default: the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/x86_64-unknown-linux-gnu/release/shipctl}
-[ -x "$bin" ] || cargo build --release --locked
-bin=$(realpath "$bin")
-if ! command -v hyperfine >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
-fi
+. bench/lib.sh
 for t in jq /usr/bin/time python3; do
   command -v "$t" >/dev/null || { echo "bench: $t is needed" >&2; exit 1; }
 done
@@ -25,20 +20,18 @@ printf '{"accessKey":"AKIAEXAMPLE","secretKey":"s3cr3t"}\n' > "$work/job/IN/my-a
 export JOB_PATH=$work/job
 export MYAWSKEYS1_INTEGRATION_ACCESSKEY=AKIAEXAMPLE
 
-# mean seconds of each command, from hyperfine's JSON export
-mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(str(x["mean"]) for x in r))' "$1"; }
-ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
 echo "== lookup (get_integration_resource_field, variable set) =="
-hyperfine -N --warmup 100 --runs 2000 --export-json "$work/l.json" \
+alternate "$work/l" 10 2000 \
   '/bin/true' \
   "$bin get_integration_resource_field my-aws-keys-1 accessKey" \
   "$bin get_integration_resource_field my-aws-keys-1 secretKey" \
-  "jq -r .accessKey $work/job/IN/my-aws-keys-1/integration.json" >/dev/null
-read -r t_true t_var t_file t_jq < <(mean "$work/l.json")
-echo "lookup from a variable / /bin/true:          $(ratio "$t_var" "$t_true")x  (target <= 1.0x)"
-echo "lookup from integration.json / /bin/true:    $(ratio "$t_file" "$t_true")x"
-echo "lookup from a variable / jq -r .accessKey:   $(ratio "$t_var" "$t_jq")x"
+  "jq -r .accessKey $work/job/IN/my-aws-keys-1/integration.json"
+{ read -r m_true t_true; read -r m_var t_var; read -r m_file t_file; read -r m_jq t_jq; } < "$work/l"
+echo "per call (median / mean): /bin/true $(ms "$m_true") / $(ms "$t_true"), lookup $(ms "$m_var") / $(ms "$t_var")"
+echo "lookup from a variable / /bin/true:          $(ratio "$m_var" "$m_true")x median, $(ratio "$t_var" "$t_true")x mean  (target <= 1.0x)"
+echo "lookup from integration.json / /bin/true:    $(ratio "$m_file" "$m_true")x median, $(ratio "$t_file" "$t_true")x mean"
+echo "lookup from a variable / jq -r .accessKey:   $(ratio "$m_var" "$m_jq")x median, $(ratio "$t_var" "$t_jq")x mean"
 
 echo "== get_json_value on a 100 MB file =="
 big=$work/big.json
@@ -64,7 +57,6 @@ path='items[500000].nested.deep'
 hyperfine --warmup 1 --runs 5 --export-json "$work/j.json" \
   "$bin get_json_value $big $path" "jq -r .$path $big" >/dev/null
 read -r t_ship t_jq < <(mean "$work/j.json")
-peak() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
 m_ship=$(peak "$bin" get_json_value "$big" "$path")
 m_jq=$(peak jq -r ".$path" "$big")
 diff <("$bin" get_json_value "$big" "$path") <(jq -r ".$path" "$big") >/dev/null && echo "same output as jq: yes"

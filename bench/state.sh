@@ -10,13 +10,7 @@
 # Usage: bench/state.sh [BINARY]   (default: the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/x86_64-unknown-linux-gnu/release/shipctl}
-[ -x "$bin" ] || cargo build --release --locked
-bin=$(realpath "$bin")
-if ! command -v hyperfine >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
-fi
-command -v python3 >/dev/null || { echo "bench: python3 is needed" >&2; exit 1; }
+. bench/lib.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -24,31 +18,12 @@ mkdir -p "$work/state"
 export JOB_STATE=$work/state
 runs=1000
 rounds=5
-warmup=20
-# The machine may be busy: hyperfine measures its commands one after the
-# other, so the 1 000 calls of each are split into rounds that alternate,
-# and every call's time is kept (mean and median ratios both printed).
-for r in $(seq "$rounds"); do
-  hyperfine -N --warmup "$warmup" --runs $((runs / rounds)) --export-json "$work/s$r.json" \
-    "/bin/true" \
-    "$bin put_resource_state res K V" \
-    "sh -c 'echo K=V >> $work/f'" >/dev/null 2>&1
-done
-
-read -r t_true t_put t_sh m_true m_put m_sh < <(python3 - "$work" "$rounds" <<'PY2'
-import json, statistics, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
-times = [[], [], []]
-for r in range(1, rounds + 1):
-    for i, res in enumerate(json.load(open("%s/s%d.json" % (work, r)))["results"]):
-        times[i] += res["times"]
-means = [sum(t) / len(t) for t in times]
-medians = [statistics.median(t) for t in times]
-print(" ".join(str(x) for x in means + medians))
-PY2
-)
-ms() { python3 -c 'import sys; print("%.3f ms" % (float(sys.argv[1]) * 1000))' "$1"; }
-ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+warmup=20  # per round and command, as bench/lib.sh's alternate runs them
+alternate "$work/s" "$rounds" "$runs" \
+  "/bin/true" \
+  "$bin put_resource_state res K V" \
+  "sh -c 'echo K=V >> $work/f'"
+{ read -r m_true t_true; read -r m_put t_put; read -r m_sh t_sh; } < "$work/s"
 
 want=$((runs + rounds * warmup))
 lines_put=$(grep -c '^K=V$' "$JOB_STATE/res.env")

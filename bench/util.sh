@@ -8,12 +8,7 @@
 # Usage: bench/util.sh [BINARY]   (default: the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/x86_64-unknown-linux-gnu/release/shipctl}
-[ -x "$bin" ] || cargo build --release --locked
-bin=$(realpath "$bin")
-if ! command -v hyperfine >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
-fi
+. bench/lib.sh
 for t in envsubst /usr/bin/time python3; do
   command -v "$t" >/dev/null || { echo "bench: $t is needed (gettext-base, time, python3)" >&2; exit 1; }
 done
@@ -21,12 +16,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# mean seconds of each command, from hyperfine's JSON export
-mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(str(x["mean"]) for x in r))' "$1"; }
-ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
-ms() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) * 1000))' "$1"; }
-# peak RSS in MiB of a command, from GNU time
-peak() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {printf "%.1f", $2/1024}'; }
+# peak RSS in MiB of a command
+peak_mib() { python3 -c 'import sys; print("%.1f" % (int(sys.argv[1]) / 1024))' "$(peak_mib "$@")"; }
 
 echo "== replace: 200 MB template, 1 M placeholders =="
 tpl=$work/template.txt
@@ -53,14 +44,14 @@ cp "$tpl" "$work/copy.txt"
 "$bin" replace "$work/copy.txt"
 envsubst < "$tpl" > "$work/env-out.txt"
 cmp -s "$work/copy.txt" "$work/env-out.txt" && same=identical || same=DIFFERENT
-echo "replace:  $(ms "$t_rep") ms   envsubst: $(ms "$t_env") ms   (outputs $same)"
+echo "replace:  $(ms "$t_rep")   envsubst: $(ms "$t_env")   (outputs $same)"
 echo "replace / envsubst:                      $(ratio "$t_rep" "$t_env")x  (target <= 1.0x)"
 cp "$tpl" "$work/copy.txt"
-m_rep=$(peak "$bin" replace "$work/copy.txt")
-m_env=$(peak sh -c "envsubst < $tpl > $work/env-out.txt")
+m_rep=$(peak_mib "$bin" replace "$work/copy.txt")
+m_env=$(peak_mib sh -c "envsubst < $tpl > $work/env-out.txt")
 # Flat memory: the same on a template 1/20 the size.
 head -c 10000000 "$tpl" > "$work/small.txt"
-m_small=$(peak "$bin" replace "$work/small.txt")
+m_small=$(peak_mib "$bin" replace "$work/small.txt")
 echo "peak memory: replace ${m_rep} MiB (10 MB template: ${m_small} MiB), envsubst ${m_env} MiB"
 
 echo "== split_tests: 20 000 test files and their reports =="
@@ -93,6 +84,6 @@ hyperfine -N --warmup 3 --runs 20 --export-json "$work/s.json" \
   "$bin split_tests test *_test.rb reports" >/dev/null
 read -r t_split < <(mean "$work/s.json")
 n=$("$bin" split_tests test '*_test.rb' reports | wc -l)
-echo "split_tests (shard 3 of 8, $n files):       $(ms "$t_split") ms  (target < 200 ms)"
-m_split=$(peak "$bin" split_tests test '*_test.rb' reports)
+echo "split_tests (shard 3 of 8, $n files):       $(ms "$t_split")  (target < 200 ms)"
+m_split=$(peak_mib "$bin" split_tests test '*_test.rb' reports)
 echo "split_tests peak memory: ${m_split} MiB"
