@@ -1,7 +1,9 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information).
+//! `get` (resource and job information), `notify`, `jdk`.
 
 pub mod get;
+pub mod jdk;
+pub mod notify;
 
 use crate::cli::Command;
 use crate::job::JobEnv;
@@ -52,5 +54,7 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
 
         // --- Utilities ---
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+        C::Notify(a) => notify::run(env, &a.res, &a.args, out),
+        C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), out),
     }
 }
