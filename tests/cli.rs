@@ -2,4 +2,6 @@
 
 mod conformance;
 mod get;
+mod jdk;
+mod notify;
 mod util;
