@@ -6,7 +6,7 @@
 //! command lists are options; `--help`/`-h` print help wherever they appear.
 
 use clap::builder::NonEmptyStringValueParser;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -36,7 +36,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A required, non-empty positional value (an empty string counts as missing).
+// A required, non-empty positional value (an empty string counts as missing).
+// (Args structs carry no doc comment: it would replace the command's about.)
 #[derive(Debug, Args)]
 pub struct Res {
     /// Resource name, as in the job's YML (e.g. my-aws-keys-1)
@@ -98,7 +99,9 @@ pub struct JsonValue {
 }
 
 #[derive(Debug, Subcommand)]
-#[command(rename_all = "snake_case")]
+// `defer`: a subcommand's arguments are only built when it is used, so an
+// ordinary call does not pay for the other forty-odd commands.
+#[command(rename_all = "snake_case", defer = true)]
 pub enum Command {
     // --- Resource and job information (issue 2) ---
     /// Remove every character but A-Z a-z 0-9 _
@@ -208,6 +211,57 @@ pub enum Command {
     #[command(after_help = JDK_HELP)]
     Jdk(Jdk),
     // --- New in this tool (issues 3, 5) ---
+    /// Write the AWS credentials of a resource as an AWS CLI profile
+    #[command(
+        after_help = "Examples:\n  shipctl configure_aws my-aws-keys\n  shipctl configure_aws my-aws-keys --profile ci --region eu-west-1\n  shipctl configure_aws my-aws-keys --profile ci --remove\n\nFiles: $AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials ([NAME]) and\n$AWS_CONFIG_FILE or ~/.aws/config ([default] or [profile NAME], region)."
+    )]
+    ConfigureAws(ConfigureAws),
+
+    /// Print the AWS credentials of a resource as environment variables
+    #[command(
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+    )]
+    AwsEnv(AwsEnv),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureAws {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Profile to write or remove [default: default]
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    pub profile: Option<String>,
+    /// Region to write [default: the resource's region, if any]
+    #[arg(long, value_name = "R", conflicts_with = "remove", value_parser = NonEmptyStringValueParser::new())]
+    pub region: Option<String>,
+    /// Remove the profile's sections from both files, nothing else
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsEnv {
+    /// Resource name of the AWS integration
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AwsEnvFormat::Sh)]
+    pub format: AwsEnvFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AwsEnvFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
+    /// `NAME="value"` lines (the integration.env format)
+    Dotenv,
+    /// The AWS `credential_process` JSON
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -345,11 +399,21 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The clap command with the grouped command list as its help text.
-pub fn command() -> clap::Command {
+/// The clap command. The grouped command list of `shipctl --help` is only
+/// built when the top level's help or usage can be shown (no known command
+/// name in `args`), so that ordinary calls do not pay for it.
+pub fn command(args: &[OsString]) -> clap::Command {
     let cmd = Cli::command();
+    let i = command_index(args);
+    if args
+        .get(i)
+        .and_then(|a| a.to_str())
+        .is_some_and(|n| cmd.find_subcommand(n).is_some())
+    {
+        return cmd;
+    }
     let template = format!(
-        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}\nOptions:\n{{options}}{{after-help}}",
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
         grouped_commands(&cmd)
     );
     cmd.help_template(template).after_help(
@@ -405,7 +469,34 @@ const GLOBAL_FLAGS: &[&str] = &["--strict", "--explain"];
 /// - for a command without options every argument is a value, so `--` is
 ///   put before them (`to_uppercase -n` prints `-N`).
 pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
-    // Find the command name: the first argument that is not a global option.
+    let i = command_index(&args);
+    let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let Some(sub) = cmd.find_subcommand(name) else {
+        return args;
+    };
+    // Build the (deferred) arguments of this one command to look at them.
+    let mut sub = sub.clone();
+    sub.build();
+    let has_options = sub
+        .get_arguments()
+        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
+    let rest = &args[i + 1..];
+    let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
+    if wants_help && !has_options {
+        args.truncate(i + 1);
+        args.push("--help".into());
+    } else if !has_options {
+        // After `--` even a literal `--` among the values is a value.
+        args.insert(i + 1, "--".into());
+    }
+    args
+}
+
+/// The index of the command name in argv: the first argument after the
+/// global options.
+fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();
@@ -422,25 +513,7 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
             break;
         }
     }
-    let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
-        return args;
-    };
-    let Some(sub) = cmd.find_subcommand(name) else {
-        return args;
-    };
-    let has_options = sub
-        .get_arguments()
-        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
-    let rest = &args[i + 1..];
-    let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
-    if wants_help && !has_options {
-        args.truncate(i + 1);
-        args.push("--help".into());
-    } else if !has_options {
-        // After `--` even a literal `--` among the values is a value.
-        args.insert(i + 1, "--".into());
-    }
-    args
+    i
 }
 
 #[cfg(test)]
@@ -453,8 +526,8 @@ mod tests {
     }
 
     fn prepared(args: &[&str]) -> Vec<String> {
-        let args = args.iter().map(OsString::from).collect();
-        prepare_args(&command(), args)
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        prepare_args(&command(&args), args.clone())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
@@ -493,6 +566,22 @@ mod tests {
             prepared(&["shipctl", "get_resource_id", "res", "-h"]),
             ["shipctl", "get_resource_id", "--help"]
         );
+    }
+
+    #[test]
+    fn every_command_has_its_own_about() {
+        // Deferred subcommands take the doc comment of their Args struct as
+        // their about when the struct has one: keep those structs undocumented.
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut seen = std::collections::HashMap::new();
+        for sub in cmd.get_subcommands() {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.is_empty(), "{} has no about", sub.get_name());
+            if let Some(other) = seen.insert(about.clone(), sub.get_name().to_string()) {
+                panic!("{} and {other} share the about {about:?}", sub.get_name());
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Where a write to `path` must land: a symlink is written through to its
@@ -49,10 +49,16 @@ pub fn atomic_write_with(
         .prefix(".shipctl-")
         .tempfile_in(dir)
         .with_context(|| format!("could not create a temporary file in {}", dir.display()))?;
+    let owner = std::fs::metadata(&target).ok().map(|m| (m.uid(), m.gid()));
     let write = |tmp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
         fill(tmp.as_file_mut())?;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        // Keep the replaced file's owner (CI often runs as root over a
+        // user's HOME). Without the right to do so, the file becomes ours.
+        if let Some((uid, gid)) = owner {
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid));
+        }
         tmp.as_file().sync_all()
     };
     write(&mut tmp).with_context(|| format!("could not write {}", target.display()))?;
@@ -60,6 +66,28 @@ pub fn atomic_write_with(
         .map_err(|e| e.error)
         .with_context(|| format!("could not replace {}", target.display()))?;
     Ok(())
+}
+
+/// Take an exclusive lock on `<target>.lock` beside the file that a write to
+/// `path` lands on (created 0600 if missing). The lock is held until the
+/// returned file is dropped; read-modify-write cycles under it never lose
+/// each other's changes.
+pub fn lock_beside(path: &Path) -> Result<std::fs::File> {
+    let target = write_target(path);
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock = target.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock)
+        .with_context(|| format!("could not open lock file {}", lock.display()))?;
+    file.lock()
+        .with_context(|| format!("could not lock {}", lock.display()))?;
+    Ok(file)
 }
 
 #[cfg(test)]

@@ -131,6 +131,7 @@ impl JobEnv {
             env: self,
             name,
             prefix: prefix(name),
+            folder: std::cell::OnceCell::new(),
         }
     }
 
@@ -147,6 +148,8 @@ pub struct Resource<'a> {
     pub name: &'a str,
     /// `<R>`, the sanitized prefix of its variables.
     pub prefix: String,
+    /// The resource folder, found once.
+    folder: std::cell::OnceCell<Option<PathBuf>>,
 }
 
 impl Resource<'_> {
@@ -164,6 +167,10 @@ impl Resource<'_> {
     /// The resource folder: `$<R>_META`, else `$JOB_PATH/IN/<name>`, then
     /// `$JOB_PATH/OUT/<name>` (the first that exists). `None` when none is.
     pub fn folder(&self) -> Option<PathBuf> {
+        self.folder.get_or_init(|| self.find_folder()).clone()
+    }
+
+    fn find_folder(&self) -> Option<PathBuf> {
         if let Some(meta) = self.env.path_var(&self.var_name("META")) {
             return Some(meta);
         }

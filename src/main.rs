@@ -3,7 +3,12 @@
 //! `main` parses, dispatches and turns the outcome into an exit code
 //! (spec §3). Everything else lives in the modules below.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
+// No Rust runtime start-up: std's `main` wrapper finds the main thread's
+// stack guard by parsing /proc/self/maps, which costs as much as the rest of
+// a lookup. `main` below does the one thing of it that matters here.
+#![cfg_attr(not(test), no_main)]
 
+mod aws;
 mod cli;
 mod commands;
 mod diag;
@@ -14,18 +19,35 @@ mod json;
 
 use clap::FromArgMatches;
 use std::io::Write;
-use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::from(exit::OK),
-        Err(err) => ExitCode::from(report(&err)),
-    }
+#[cfg(not(test))]
+unsafe extern "C" {
+    fn signal(signum: i32, handler: usize) -> usize;
 }
 
+/// The C entry point (see `no_main` above).
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    const SIGPIPE: i32 = 13;
+    const SIG_IGN: usize = 1;
+    // As std's runtime does: a reader that goes away makes writes fail with
+    // EPIPE (handled quietly below) instead of killing the process.
+    // SAFETY: setting a signal to SIG_IGN has no handler to race with.
+    unsafe { signal(SIGPIPE, SIG_IGN) };
+    let code = match run() {
+        Ok(()) => exit::OK,
+        Err(err) => report(&err),
+    };
+    let _ = std::io::stdout().flush();
+    i32::from(code)
+}
+
+#[cfg_attr(test, allow(dead_code))]
 fn run() -> anyhow::Result<()> {
-    let cmd = cli::command();
-    let args = cli::prepare_args(&cmd, std::env::args_os().collect());
+    let args: Vec<_> = std::env::args_os().collect();
+    let cmd = cli::command(&args);
+    let args = cli::prepare_args(&cmd, args);
     let parsed = cmd
         .try_get_matches_from(args)
         .and_then(|m| cli::Cli::from_arg_matches(&m));
@@ -50,6 +72,7 @@ fn run() -> anyhow::Result<()> {
 }
 
 /// Print the error (unless it is a quiet one) and return its exit code.
+#[cfg_attr(test, allow(dead_code))]
 fn report(err: &anyhow::Error) -> u8 {
     if let Some(e) = err.downcast_ref::<exit::Exit>() {
         if e.message.is_some() {

@@ -284,10 +284,8 @@ fn is_key_value(doc: &Result<Option<Value>>) -> bool {
 /// caller: `r`'s, or the job integration's).
 pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) -> Result<Answer> {
     let kv = is_key_value(&doc);
-    if kv {
-        if let Some(v) = r.env.var(field) {
-            return Ok(Some(job::bytes(v).to_vec()));
-        }
+    if kv && let Some(v) = r.env.var(field) {
+        return Ok(Some(job::bytes(v).to_vec()));
     }
     let wanted = job::suffix(field);
     if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
@@ -383,28 +381,35 @@ pub fn json_value(env: &JobEnv, file: &str, path: Option<&str>, out: &mut dyn Wr
         None | Some("") => Vec::new(),
         Some(p) => path_arg(p)?,
     };
+    // The selected values are kept as the file's text and printed from it,
+    // so even a huge selection never becomes a tree in memory.
     let results = if file == "-" {
-        json::query(std::io::stdin().lock(), &segs).context("standard input")?
+        json::query_raw(std::io::stdin().lock(), &segs)
+            .map_err(|e| exit::failure(format!("standard input: {e:#}")))?
     } else {
+        if Path::new(file).is_dir() {
+            return Err(exit::usage(format!("{file} is a folder, not a JSON file")));
+        }
         let f = match std::fs::File::open(file) {
-            Ok(_) if Path::new(file).is_dir() => {
-                return Err(exit::usage(format!("{file} is a folder, not a JSON file")));
-            }
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(exit::usage(format!("{file} not found")));
             }
             Err(e) => return Err(e).with_context(|| format!("could not open {file}")),
         };
-        json::query(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
+        json::query_raw(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
     };
     for found in results {
-        print_found(
-            env,
-            out,
-            found,
-            &format!("{} in {file}", path.unwrap_or(".")),
-        )?;
+        match found {
+            json::FoundRaw::Json(raw) => json::write_jq_raw_json(&mut &mut *out, &raw)?,
+            json::FoundRaw::Absent if env.strict => {
+                return Err(exit::failure(format!(
+                    "{} is absent in {file}",
+                    path.unwrap_or(".")
+                )));
+            }
+            json::FoundRaw::Absent => out.write_all(b"null\n")?,
+        }
     }
     Ok(())
 }

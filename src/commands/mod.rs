@@ -1,6 +1,7 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `notify`, `jdk`.
+//! `get` (resource and job information), `notify`, `jdk`, `aws`.
 
+pub mod aws;
 pub mod get;
 pub mod jdk;
 pub mod notify;
@@ -56,5 +57,9 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
         C::Notify(a) => notify::run(env, &a.res, &a.args, out),
         C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), out),
+
+        // --- New in this tool ---
+        C::ConfigureAws(a) => aws::configure(env, &a),
+        C::AwsEnv(a) => aws::env_vars(env, &a, out),
     }
 }

@@ -1,0 +1,261 @@
+//! The AWS CLI's two files: where they are (found as botocore finds them),
+//! and a locked, atomic read-modify-write of both. The text edits are in
+//! [`ini`].
+
+// The case tests exercise the whole editor API; the commands use part of it.
+#[allow(dead_code)]
+pub mod ini;
+
+use crate::job::JobEnv;
+use crate::{diag, exit, fsutil};
+use anyhow::{Context, Result};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// The credentials and config files of the AWS CLI.
+pub struct AwsFiles {
+    pub credentials: PathBuf,
+    pub config: PathBuf,
+}
+
+impl AwsFiles {
+    /// `$AWS_SHARED_CREDENTIALS_FILE` and `$AWS_CONFIG_FILE` (with `$VAR` and
+    /// `~` expanded, as botocore reads them), else `~/.aws/credentials` and
+    /// `~/.aws/config`. A variable that is set but empty is an error: the
+    /// AWS CLI cannot write there and botocore reads nothing.
+    pub fn locate(env: &JobEnv) -> Result<AwsFiles> {
+        Ok(AwsFiles {
+            credentials: locate_one(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")?,
+            config: locate_one(env, "AWS_CONFIG_FILE", "config")?,
+        })
+    }
+
+    fn path(&self, kind: ini::FileKind) -> &Path {
+        match kind {
+            ini::FileKind::Credentials => &self.credentials,
+            ini::FileKind::Config => &self.config,
+        }
+    }
+}
+
+fn locate_one(env: &JobEnv, var: &str, name: &str) -> Result<PathBuf> {
+    match env.var(var) {
+        Some(v) if v.is_empty() => Err(exit::failure(format!(
+            "${var} is set but empty; unset it or set it to a file"
+        ))),
+        Some(v) => Ok(match v.to_str() {
+            Some(s) => PathBuf::from(expand_user(env, &expand_vars(env, s))),
+            None => PathBuf::from(v),
+        }),
+        None => {
+            let home =
+                dirs::home_dir().ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
+            Ok(home.join(".aws").join(name))
+        }
+    }
+}
+
+/// Python's `os.path.expandvars`: `$NAME` and `${NAME}` of set variables are
+/// replaced; anything else is kept as written.
+fn expand_vars(env: &JobEnv, s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let n = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..n], n)
+        };
+        match env.raw(name).and_then(|v| v.to_str()) {
+            Some(v) if len > 0 && !name.is_empty() => {
+                out.push_str(v);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Python's `os.path.expanduser`: `~` is `$HOME` (else the home folder),
+/// `~user` that user's home folder; otherwise the path is kept.
+fn expand_user(env: &JobEnv, s: &str) -> String {
+    let Some(after) = s.strip_prefix('~') else {
+        return s.to_string();
+    };
+    let end = after.find('/').unwrap_or(after.len());
+    let (user, tail) = after.split_at(end);
+    let home = if user.is_empty() {
+        match env.raw("HOME").and_then(|h| h.to_str()) {
+            Some(h) => Some(h.to_string()),
+            None => dirs::home_dir().map(|h| h.to_string_lossy().into_owned()),
+        }
+    } else {
+        std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+            p.lines()
+                .map(|l| l.split(':').collect::<Vec<_>>())
+                .find(|f| f.len() > 5 && f[0] == user)
+                .map(|f| f[5].to_string())
+        })
+    };
+    match home {
+        Some(h) => {
+            let joined = format!("{}{tail}", h.trim_end_matches('/'));
+            if joined.is_empty() {
+                "/".into()
+            } else {
+                joined
+            }
+        }
+        None => s.to_string(),
+    }
+}
+
+/// The two files' texts as read under the lock; `None` for a missing file.
+pub struct Texts {
+    pub credentials: Option<String>,
+    pub config: Option<String>,
+}
+
+/// New texts to write; `None` leaves a file untouched.
+pub struct Edits {
+    pub credentials: Option<String>,
+    pub config: Option<String>,
+}
+
+/// Read both files under an exclusive lock, refuse unless botocore can parse
+/// both, let `edit` compute the new texts, and write the changed ones
+/// atomically. With `create`, missing folders are created (0700) and new
+/// files are 0600; without it nothing is created (a missing folder means
+/// there is nothing to edit).
+pub fn update(
+    files: &AwsFiles,
+    create: bool,
+    edit: impl FnOnce(&Texts) -> Result<Edits>,
+) -> Result<()> {
+    let kinds = [ini::FileKind::Credentials, ini::FileKind::Config];
+    let mut locks: Vec<(PathBuf, std::fs::File)> = Vec::new();
+    for kind in kinds {
+        let target = fsutil::write_target(files.path(kind));
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            if !create {
+                continue;
+            }
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .with_context(|| format!("could not create folder {}", dir.display()))?;
+            // The umask may have taken bits away; the folder is 0700.
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("could not set the mode of {}", dir.display()))?;
+        }
+        if locks.iter().all(|(t, _)| *t != target) {
+            let lock = fsutil::lock_beside(&target)?;
+            locks.push((target, lock));
+        }
+    }
+    let read = |kind| -> Result<Option<String>> {
+        let path = files.path(kind);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+        };
+        let refuse = |e: ini::IniError| {
+            exit::failure(format!(
+                "{}: {e}; fix or remove that file first (nothing was changed)",
+                path.display()
+            ))
+        };
+        let text = ini::decode(&bytes).map_err(refuse)?;
+        ini::validate_like_botocore(text.as_bytes()).map_err(refuse)?;
+        Ok(Some(text.to_string()))
+    };
+    let texts = Texts {
+        credentials: read(ini::FileKind::Credentials)?,
+        config: read(ini::FileKind::Config)?,
+    };
+    let edits = edit(&texts)?;
+    for (kind, old, new) in [
+        (
+            ini::FileKind::Credentials,
+            &texts.credentials,
+            edits.credentials,
+        ),
+        (ini::FileKind::Config, &texts.config, edits.config),
+    ] {
+        let Some(new) = new else { continue };
+        if old.as_deref() == Some(new.as_str()) {
+            continue;
+        }
+        let path = files.path(kind);
+        let mode = std::fs::metadata(fsutil::write_target(path))
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777);
+        if kind == ini::FileKind::Credentials
+            && let Some(m) = mode.filter(|m| m & 0o077 != 0)
+        {
+            diag::warn(format_args!(
+                "{} can be read by group or others (mode {m:04o}); consider chmod 600 it",
+                path.display()
+            ));
+        }
+        // New files are 0600 whatever the umask; existing ones keep their mode.
+        fsutil::atomic_write(path, new.as_bytes(), mode.is_none().then_some(0o600))?;
+    }
+    drop(locks);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn env(vars: &[(&str, &str)]) -> JobEnv {
+        JobEnv::new(
+            vars.iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        )
+    }
+
+    #[test]
+    fn expands_like_python() {
+        let e = env(&[("HOME", "/h/"), ("X", "x1"), ("E", "")]);
+        assert_eq!(
+            expand_vars(&e, "$X/${X}/$NOPE/${NOPE}/$/$E."),
+            "x1/x1/$NOPE/${NOPE}/$/."
+        );
+        assert_eq!(expand_vars(&e, "a${X"), "a${X");
+        assert_eq!(expand_user(&e, "~/c"), "/h/c");
+        assert_eq!(expand_user(&e, "~"), "/h");
+        assert_eq!(expand_user(&e, "a/~/c"), "a/~/c");
+        assert_eq!(expand_user(&e, "~root/c"), "/root/c");
+        assert_eq!(expand_user(&e, "~no-such-user-x/c"), "~no-such-user-x/c");
+    }
+
+    #[test]
+    fn empty_variable_is_an_error() {
+        let e = env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "")]);
+        assert!(AwsFiles::locate(&e).is_err());
+        let e = env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "$HOME/cfg")]);
+        assert_eq!(AwsFiles::locate(&e).unwrap().config, Path::new("/h/cfg"));
+    }
+}
