@@ -444,7 +444,7 @@ fn notify_irc(job: &Job) -> Result<()> {
     let timeout = http::timeout(job.env)?;
     for (t, recipient) in targets.iter().zip(&recipients) {
         irc::send(t, &message, timeout, http::connect_timeout(timeout))?;
-        sent(&format!("{}:{}", t.host, t.port), recipient);
+        sent(recipient, "");
     }
     Ok(())
 }
