@@ -8,6 +8,7 @@
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -195,6 +196,69 @@ pub enum Command {
     GetIntegrationField(IntegrationField),
 
     // --- State (issue 4) ---
+    /// Replace $JOB_STATE/RES.env with KEY=VALUE
+    #[command(
+        after_help = "Example:\n  shipctl post_resource_state my-image tag \"$BUILD_NUMBER\""
+    )]
+    PostResourceState(StatePair),
+
+    /// Append KEY=VALUE to $JOB_STATE/RES.env
+    #[command(after_help = "Example:\n  shipctl put_resource_state my-image commit \"$COMMIT\"")]
+    PutResourceState(StatePair),
+
+    /// Replace $JOB_STATE/RES.env with KEY=VALUE pairs (split on white space)
+    #[command(
+        after_help = "Example:\n  shipctl post_resource_state_multi my-image \"tag=$TAG commit=$COMMIT\""
+    )]
+    PostResourceStateMulti(StateMulti),
+
+    /// Append KEY=VALUE pairs (split on white space) to $JOB_STATE/RES.env
+    #[command(
+        after_help = "Example:\n  shipctl put_resource_state_multi my-image \"tag=$TAG\" \"commit=$COMMIT\""
+    )]
+    PutResourceStateMulti(StateMulti),
+
+    /// Copy a file or folder into $JOB_STATE
+    #[command(after_help = "Example:\n  shipctl copy_file_to_state terraform.tfstate")]
+    CopyFileToState(StatePath),
+
+    /// Copy FILE (file or folder) of $JOB_PREVIOUS_STATE to TO, if it is there
+    #[command(after_help = "Example:\n  shipctl copy_file_from_prev_state terraform.tfstate .")]
+    CopyFileFromPrevState(FromPrevState),
+
+    /// Copy PATH into $JOB_STATE, else its name from $JOB_PREVIOUS_STATE
+    #[command(after_help = "Example:\n  shipctl refresh_file_to_state terraform.tfstate")]
+    RefreshFileToState(StatePath),
+
+    /// Copy FILE of an IN resource's state (IN/RES/<type>/FILE) to TO
+    #[command(
+        after_help = "Example:\n  shipctl copy_file_from_resource_state tf-state terraform.tfstate ."
+    )]
+    CopyFileFromResourceState(FromResourceState),
+
+    /// Alias of copy_file_from_resource_state
+    #[command(
+        after_help = "Example:\n  shipctl copy_resource_file_from_state tf-state terraform.tfstate ."
+    )]
+    CopyResourceFileFromState(FromResourceState),
+
+    /// Copy PATH into OUT/RES/state/, else its name from IN/RES/state/
+    #[command(
+        after_help = "Example:\n  shipctl copy_file_to_resource_state terraform.tfstate tf-state"
+    )]
+    CopyFileToResourceState(ToResourceState),
+
+    /// Alias of copy_file_to_resource_state
+    #[command(
+        after_help = "Example:\n  shipctl refresh_file_to_out_path terraform.tfstate tf-state"
+    )]
+    RefreshFileToOutPath(ToResourceState),
+
+    /// Copy an IN resource's files and/or metadata to an OUT resource or the job
+    #[command(
+        after_help = "Examples:\n  shipctl replicate my-image-in my-image-out\n  shipctl replicate app-repo app-repo-out --match-settings\n  shipctl replicate my-image-in \"$JOB_NAME\" --metadata-only"
+    )]
+    Replicate(ReplicateArgs),
 
     // --- Utilities (issues 2, 4, 6) ---
     /// The value at PATH of a JSON file, printed like jq -r
@@ -202,6 +266,38 @@ pub enum Command {
         after_help = "Examples:\n  shipctl get_json_value build.json version\n  shipctl get_json_value deploy.json 'services[0][\"image-name\"]'\n  curl -s URL | shipctl get_json_value - items[0].id"
     )]
     GetJsonValue(JsonValue),
+
+    /// Bump a semantic version: major, minor, patch, alpha, beta, rc or final
+    #[command(
+        after_help = "Examples:\n  shipctl bump_version v1.2.3 minor     # v1.3.0\n  shipctl bump_version 1.2.3-rc.1 rc    # 1.2.3-rc.2"
+    )]
+    BumpVersion(BumpVersion),
+
+    /// Replace $NAME and ${NAME} in files with the variables' values, in place
+    #[command(after_help = "Example:\n  shipctl replace deploy.yml k8s/service.json")]
+    Replace(Replace),
+
+    /// Run a command until it succeeds (3 tries by default)
+    #[command(
+        after_help = "Examples:\n  shipctl retry docker push my/image:tag\n  shipctl retry --attempts 5 --delay 2 -- curl -fsS https://example.com/health\n  shipctl retry \"docker push x\"   # a single string runs through sh -c"
+    )]
+    Retry(Retry),
+
+    /// Files (or folders) changed in a commit range of a git repository
+    #[command(
+        after_help = "Examples:\n  shipctl get_git_changes --path=. --commit-range=HEAD~1..HEAD\n  shipctl get_git_changes --resource=my-repo --directories-only --depth=1"
+    )]
+    GetGitChanges(GitChanges),
+
+    /// The test files of this shard, balanced by the timings of JUnit reports
+    #[command(
+        after_help = "Example:\n  bundle exec rspec $(shipctl split_tests spec '*_spec.rb' shippable/testresults)"
+    )]
+    SplitTests(SplitTests),
+
+    /// Decrypt FILE (base64, RSA-OAEP) into FILE.decrypted
+    #[command(after_help = "Example:\n  shipctl decrypt secrets.enc /tmp/ssh/00_sub")]
+    Decrypt(Decrypt),
 
     /// Send a message through a notification resource (Slack, webhook, IRC, NewRelic, Airbrake, Jira)
     #[command(after_help = NOTIFY_HELP)]
@@ -222,6 +318,16 @@ pub enum Command {
         after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
     )]
     AwsEnv(AwsEnv),
+
+    /// The completion script for a shell (names and values are completed live)
+    #[command(
+        after_help = "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `shipctl man | man -l -`
+    #[command(hide = true, after_help = "Example:\n  shipctl man | man -l -")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +368,100 @@ pub enum AwsEnvFormat {
     Dotenv,
     /// The AWS `credential_process` JSON
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// A shell that `shipctl completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePair {
+    /// Resource name (the file is $JOB_STATE/RES.env)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Key, written as given
+    pub key: OsString,
+    /// Value, written as given (may be empty; no newline)
+    pub value: OsString,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMulti {
+    /// Resource name (the file is $JOB_STATE/RES.env)
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// KEY=VALUE pairs; each argument is split on white space
+    #[arg(required = true, num_args = 1..)]
+    pub pairs: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatePath {
+    /// A file or folder
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FromPrevState {
+    /// Path inside $JOB_PREVIOUS_STATE (a file or folder)
+    pub file: PathBuf,
+    /// Where to copy it (an existing folder: into it)
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FromResourceState {
+    /// IN resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Path inside the resource's state folder (a file or folder)
+    pub file: PathBuf,
+    /// Where to copy it (an existing folder: into it)
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ToResourceState {
+    /// A file or folder
+    pub path: PathBuf,
+    /// OUT resource name
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// IN resource to copy from
+    #[arg(value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub from: String,
+    /// OUT resource to copy to, or $JOB_NAME for the job itself
+    #[arg(value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub to: String,
+    /// Copy the files only
+    #[arg(long, conflicts_with = "metadata_only")]
+    pub files_only: bool,
+    /// Copy the metadata (version.propertyBag) only
+    #[arg(long)]
+    pub metadata_only: bool,
+    /// Of the metadata, copy only shaData, webhookRequestHeaders and webhookRequestBody
+    #[arg(long)]
+    pub webhook_data_only: bool,
+    /// Repository resources: replicate only when FROM's branch or tag matches TO's settings
+    #[arg(long)]
+    pub match_settings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -333,6 +533,83 @@ pub struct ResEnv {
     pub env: String,
 }
 
+#[derive(Debug, Args)]
+pub struct BumpVersion {
+    /// A semantic version such as 1.2.3, v1.2.3 or 1.2.3-rc.1
+    #[arg(id = "semver", value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
+    pub version: String,
+    /// major, minor, patch, alpha, beta, rc or final
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub action: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Replace {
+    /// Files to rewrite in place
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Retry {
+    /// How many times to run the command at most
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempts: u32,
+    /// Seconds to wait before the second try, doubled before each further one
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = parse_delay)]
+    pub delay: f64,
+    /// The command and its arguments, passed on as given
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// A delay in seconds: a finite, non-negative number.
+fn parse_delay(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(d) if (0.0..=86_400.0 * 365.0).contains(&d) => Ok(d),
+        _ => Err(format!("{s:?} is not a number of seconds (0 or more)")),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("repo").required(true).args(["path", "resource"])))]
+pub struct GitChanges {
+    /// The git repository's folder
+    #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
+    pub path: Option<String>,
+    /// A gitRepo resource: its state folder, and its commit range from version.json
+    #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
+    pub resource: Option<String>,
+    /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
+    #[arg(long, value_name = "R", value_parser = NonEmptyStringValueParser::new(), allow_hyphen_values = true)]
+    pub commit_range: Option<String>,
+    /// Print the changed files' folders (with a trailing /) instead of the files
+    #[arg(long)]
+    pub directories_only: bool,
+    /// Print only the path component at this depth (1 = top level)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub depth: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SplitTests {
+    /// Folder searched for test files
+    pub test_path: std::path::PathBuf,
+    /// Base-name pattern of a test file (as find -name), e.g. '*_test.rb'
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub name_glob: String,
+    /// Folder of the JUnit XML reports of earlier runs
+    pub reports_path: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct Decrypt {
+    /// Base64 file to decrypt (the result goes to FILE.decrypted)
+    pub file: std::path::PathBuf,
+    /// PEM private key (default /tmp/ssh/00_sub, then /tmp/00_sub)
+    pub keyfile: Option<std::path::PathBuf>,
+}
+
 /// The groups of `shipctl --help`, in the spec's order. A command missing
 /// here is listed under "Other".
 pub const GROUPS: &[(&str, &[&str])] = &[
@@ -395,7 +672,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ),
     (
         "New in this tool",
-        &["configure_aws", "aws_env", "completions"],
+        &["configure_aws", "aws_env", "completions", "man"],
     ),
 ];
 

@@ -473,4 +473,25 @@ mod tests {
         assert!(!JobEnv::new([("SHIPCTL_STRICT".into(), "0".into())]).strict);
         assert!(!JobEnv::new([]).strict);
     }
+
+    #[test]
+    fn env_file_parser_never_panics() {
+        // A small deterministic generator over the bytes that matter.
+        let alphabet = b"ab=\"'\\\n $#x\xff ";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (state >> 59) as usize;
+            for _ in 0..len {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                input.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            let _ = parse_env_file(&input);
+        }
+    }
 }

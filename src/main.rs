@@ -11,6 +11,7 @@
 mod aws;
 mod cli;
 mod commands;
+mod complete;
 mod diag;
 mod exit;
 mod fsutil;
@@ -45,7 +46,16 @@ extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
 
 #[cfg_attr(test, allow(dead_code))]
 fn run() -> anyhow::Result<()> {
-    let args: Vec<_> = std::env::args_os().collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A completion request from a shell script (`completions/`): answered
+    // before anything else is built, and costs the normal path one compare.
+    if args.get(1).is_some_and(|a| a == complete::REQUEST) {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        commands::completions::request(&args[2..], &mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
     let cmd = cli::command(&args);
     let args = cli::prepare_args(&cmd, args);
     let parsed = cmd

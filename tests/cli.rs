@@ -2,11 +2,16 @@
 
 mod aws;
 mod aws_cases;
+mod completions;
 mod conformance;
+mod decrypt;
 mod get;
+mod git_changes;
 mod jdk;
 mod notify;
+mod state;
 mod util;
+mod utilities;
 
 /// The AWS file editor is pure (std only), so the case tests compile its
 /// source directly instead of making the crate a library.

@@ -323,5 +323,14 @@ areas!(
     json_value,
     usage,
     strict,
-    env_file
+    env_file,
+    bump_version,
+    replace,
+    retry,
+    git_changes,
+    split_tests,
+    decrypt,
+    state,
+    copy,
+    replicate,
 );

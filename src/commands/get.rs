@@ -72,6 +72,14 @@ fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
     Ok(found)
 }
 
+/// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
+/// `None` when neither says (or the value is empty).
+pub fn resource_type(r: &Resource) -> Result<Option<String>> {
+    Ok(var_or_version(r, "TYPE", &["type"])?
+        .filter(|t| !t.is_empty())
+        .map(|t| String::from_utf8_lossy(&t).into_owned()))
+}
+
 pub fn sanitize(s: &str, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{}", job::sanitize(s))?;
     Ok(())
@@ -128,11 +136,23 @@ pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()>
 
 pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let answer = match var(&r, "STATE") {
+    let answer = state_path(&r)?;
+    print(
+        env,
+        out,
+        answer,
+        &format!("${} (or <resource folder>/<type>)", r.var_name("STATE")),
+    )
+}
+
+/// A resource's state folder: `$<R>_STATE`, else `<folder>/<type>` when the
+/// resource folder exists (`<type>` from `$<R>_TYPE`, else version.json).
+pub fn state_path(r: &Resource) -> Result<Answer> {
+    Ok(match var(r, "STATE") {
         Some(v) => Some(v),
         None => match r.folder().filter(|d| d.is_dir()) {
             None => None,
-            Some(dir) => var_or_version(&r, "TYPE", &["type"])?
+            Some(dir) => var_or_version(r, "TYPE", &["type"])?
                 .filter(|t| !t.is_empty())
                 .map(|t| {
                     let mut p = dir.into_os_string().into_encoded_bytes();
@@ -141,13 +161,7 @@ pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()
                     p
                 }),
         },
-    };
-    print(
-        env,
-        out,
-        answer,
-        &format!("${} (or <resource folder>/<type>)", r.var_name("STATE")),
-    )
+    })
 }
 
 pub fn resource_env(env: &JobEnv, res: &str, name: &str, out: &mut dyn Write) -> Result<()> {

@@ -1,10 +1,19 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `notify`, `jdk`, `aws`.
+//! `get` (resource and job information), `aws`, `completions`, `state` and
+//! `replicate` (state), `util` (bump_version, replace, retry), `git`
+//! (get_git_changes), `split` (split_tests), `decrypt`, `notify`, `jdk`.
 
 pub mod aws;
+pub mod completions;
+pub mod decrypt;
 pub mod get;
+pub mod git;
 pub mod jdk;
 pub mod notify;
+pub mod replicate;
+pub mod split;
+pub mod state;
+pub mod util;
 
 use crate::cli::Command;
 use crate::job::JobEnv;
@@ -53,13 +62,47 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetIntegrationKeys(a) => get::integration_keys(env, &a.int, out),
         C::GetIntegrationField(a) => get::integration_field_cmd(env, &a.int, &a.field, out),
 
+        // --- State ---
+        C::PostResourceState(a) => state::resource_state(env, &a.res, &a.key, &a.value, false),
+        C::PutResourceState(a) => state::resource_state(env, &a.res, &a.key, &a.value, true),
+        C::PostResourceStateMulti(a) => state::resource_state_multi(env, &a.res, &a.pairs, false),
+        C::PutResourceStateMulti(a) => state::resource_state_multi(env, &a.res, &a.pairs, true),
+        C::CopyFileToState(a) => state::copy_file_to_state(env, &a.path),
+        C::CopyFileFromPrevState(a) => state::copy_file_from_prev_state(env, &a.file, &a.to),
+        C::RefreshFileToState(a) => state::refresh_file_to_state(env, &a.path),
+        C::CopyFileFromResourceState(a) | C::CopyResourceFileFromState(a) => {
+            state::copy_file_from_resource_state(env, &a.res, &a.file, &a.to)
+        }
+        C::CopyFileToResourceState(a) | C::RefreshFileToOutPath(a) => {
+            state::copy_file_to_resource_state(env, &a.path, &a.res)
+        }
+        C::Replicate(a) => replicate::replicate(
+            env,
+            &a.from,
+            &a.to,
+            replicate::Options {
+                files_only: a.files_only,
+                metadata_only: a.metadata_only,
+                webhook_data_only: a.webhook_data_only,
+                match_settings: a.match_settings,
+            },
+        ),
+
         // --- Utilities ---
         C::GetJsonValue(a) => get::json_value(env, &a.file, a.path.as_deref(), out),
+        C::BumpVersion(a) => util::bump_version(&a.version, &a.action, out),
+        C::Replace(a) => util::replace(env, &a.files),
+        C::Retry(a) => util::retry(env, a.attempts, a.delay, &a.command),
+        C::GetGitChanges(a) => git::changes(env, &a, out),
+        C::SplitTests(a) => split::split_tests(env, &a, out),
+        C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
         C::Notify(a) => notify::run(env, &a.res, &a.args, out),
         C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), out),
 
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),
         C::AwsEnv(a) => aws::env_vars(env, &a, out),
+        C::Completions(a) => completions::completions(a.shell, out),
+        C::Man => completions::man(out),
     }
 }

@@ -1,0 +1,418 @@
+//! State (spec §4 "State"): the `KEY=VALUE` files of `$JOB_STATE`, and the
+//! copies between the working folder, the job's state folders and the
+//! resources' state folders. `replicate` lives in `replicate.rs`.
+//!
+//! Every write is atomic (`fsutil`); a name that would leave its folder is a
+//! usage error (99) before anything is touched.
+
+use crate::commands::get;
+use crate::exit;
+use crate::fsutil;
+use crate::job::JobEnv;
+use anyhow::{Context, Result};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+// ---------------------------------------------------------------------------
+// Argument and environment checks
+
+/// A resource name becomes a file or folder name: refuse `/` and `..`.
+pub fn check_res(res: &str) -> Result<()> {
+    if res.contains('/') || res.contains("..") {
+        return Err(exit::usage(format!(
+            "resource name {res:?} would leave its folder (it contains '/' or '..')"
+        )));
+    }
+    Ok(())
+}
+
+/// FILE, a path inside a state folder: refuse a `..` component; a leading
+/// `/` or `./` is dropped (the path is always taken inside the folder).
+fn inside(file: &Path) -> Result<PathBuf> {
+    if file.as_os_str().is_empty() {
+        return Err(exit::usage("FILE is empty"));
+    }
+    let mut rel = PathBuf::new();
+    for c in file.components() {
+        match c {
+            Component::Normal(n) => rel.push(n),
+            Component::ParentDir => {
+                return Err(exit::usage(format!(
+                    "FILE {} would leave the state folder (it has a '..' component)",
+                    file.display()
+                )));
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    if rel.as_os_str().is_empty() {
+        return Err(exit::usage(format!(
+            "FILE {} names no file inside the state folder",
+            file.display()
+        )));
+    }
+    Ok(rel)
+}
+
+/// The last component of a user path, the name its copy gets.
+fn base_name(path: &Path) -> Result<&OsStr> {
+    if path.as_os_str().is_empty() {
+        return Err(exit::usage("PATH is empty"));
+    }
+    path.file_name().ok_or_else(|| {
+        exit::usage(format!(
+            "PATH {} has no file name to copy it under",
+            path.display()
+        ))
+    })
+}
+
+fn non_empty(path: &Path, what: &str) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(exit::usage(format!("{what} is empty")));
+    }
+    Ok(())
+}
+
+/// `$JOB_STATE` (not created here); unset → exit 1.
+pub fn job_state(env: &JobEnv) -> Result<PathBuf> {
+    env.path_var("JOB_STATE")
+        .ok_or_else(|| exit::failure("$JOB_STATE is not set: there is no state folder to write to"))
+}
+
+/// `$JOB_PATH`; unset → exit 1.
+pub fn job_path(env: &JobEnv) -> Result<PathBuf> {
+    env.path_var("JOB_PATH")
+        .ok_or_else(|| exit::failure("$JOB_PATH is not set: the job's folders are unknown"))
+}
+
+/// Create a folder (and its parents) that a command writes into.
+pub fn ensure_folder(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
+}
+
+/// Whether a path exists (a symlink: whether its target does).
+fn exists(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok()
+}
+
+// ---------------------------------------------------------------------------
+// KEY=VALUE files
+
+/// `KEY=VALUE\n`; an empty KEY or a newline in KEY or VALUE → 99.
+fn pair_line(key: &[u8], value: &[u8]) -> Result<Vec<u8>> {
+    if key.is_empty() {
+        return Err(exit::usage("KEY is empty"));
+    }
+    if key.contains(&b'\n') {
+        return Err(exit::usage("KEY contains a newline"));
+    }
+    if value.contains(&b'\n') {
+        return Err(exit::usage(
+            "VALUE contains a newline, which would start another KEY=VALUE line",
+        ));
+    }
+    let mut line = Vec::with_capacity(key.len() + value.len() + 2);
+    line.extend_from_slice(key);
+    line.push(b'=');
+    line.extend_from_slice(value);
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// The lines of the `_multi` commands: every argument split on white space,
+/// every token a `KEY=VALUE`; none at all → 99.
+fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
+    let mut lines = Vec::new();
+    for arg in args {
+        let arg = arg.as_bytes();
+        if arg.is_empty() {
+            return Err(exit::usage("an argument is empty"));
+        }
+        for token in arg.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
+            let Some(eq) = token.iter().position(|&b| b == b'=') else {
+                return Err(exit::usage(format!(
+                    "{:?} is not a KEY=VALUE pair",
+                    String::from_utf8_lossy(token)
+                )));
+            };
+            if eq == 0 {
+                return Err(exit::usage(format!(
+                    "{:?} has an empty KEY",
+                    String::from_utf8_lossy(token)
+                )));
+            }
+            lines.extend_from_slice(token);
+            lines.push(b'\n');
+        }
+    }
+    if lines.is_empty() {
+        return Err(exit::usage("no KEY=VALUE pair given"));
+    }
+    Ok(lines)
+}
+
+/// Replace (`append` false) or extend `$JOB_STATE/RES.env` with `lines`.
+///
+/// The state folder is locked (flock on the folder, so no lock file is left
+/// in it) around the read-check-write, so concurrent writers all land. A
+/// replace is a temporary file renamed over the old one; an append is one
+/// write on a line of its own, undone on error: either way a file is never
+/// left half-written.
+fn write_state(env: &JobEnv, res: &str, lines: &[u8], append: bool) -> Result<()> {
+    let dir = job_state(env)?;
+    ensure_folder(&dir)?;
+    let path = dir.join(format!("{res}.env"));
+    let _lock = fsutil::lock_folder(&dir)?;
+    let mut content = Vec::new();
+    if append {
+        match std::fs::read(&path) {
+            Ok(old) => content = old,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+        }
+        // The last line keeps its own line (`A=1` + `B 2` → `A=1\nB=2\n`).
+        if content.last().is_some_and(|&b| b != b'\n') {
+            content.push(b'\n');
+        }
+    }
+    content.extend_from_slice(lines);
+    fsutil::atomic_write_unsynced(&path, &content)
+}
+
+/// post_resource_state / put_resource_state.
+pub fn resource_state(
+    env: &JobEnv,
+    res: &str,
+    key: &OsStr,
+    value: &OsStr,
+    append: bool,
+) -> Result<()> {
+    check_res(res)?;
+    let line = pair_line(key.as_bytes(), value.as_bytes())?;
+    write_state(env, res, &line, append)
+}
+
+/// post_resource_state_multi / put_resource_state_multi.
+pub fn resource_state_multi(
+    env: &JobEnv,
+    res: &str,
+    pairs: &[std::ffi::OsString],
+    append: bool,
+) -> Result<()> {
+    check_res(res)?;
+    let lines = multi_lines(pairs)?;
+    write_state(env, res, &lines, append)
+}
+
+// ---------------------------------------------------------------------------
+// Copies
+
+/// Copy `src` to TO the way `cp -r` does: into TO when TO is an existing
+/// folder (or ends with `/`, created then), else to TO itself.
+fn copy_to(src: &Path, to: &Path) -> Result<()> {
+    let into_folder = to.is_dir() || to.as_os_str().as_bytes().ends_with(b"/");
+    let dst = if into_folder {
+        fsutil::refuse_copy_into_itself(src, to)?;
+        ensure_folder(to)?;
+        let name = src.file_name().ok_or_else(|| {
+            exit::failure(format!(
+                "{} has no file name to copy it under",
+                src.display()
+            ))
+        })?;
+        to.join(name)
+    } else {
+        to.to_path_buf()
+    };
+    fsutil::copy_path(src, &dst)
+}
+
+/// copy_file_to_state PATH.
+pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
+    let name = base_name(path)?;
+    let dir = job_state(env)?;
+    if !exists(path) {
+        return Err(exit::failure(format!("{} not found", path.display())));
+    }
+    fsutil::refuse_copy_into_itself(path, &dir)?;
+    ensure_folder(&dir)?;
+    fsutil::copy_path(path, &dir.join(name))
+}
+
+/// copy_file_from_prev_state FILE TO.
+pub fn copy_file_from_prev_state(env: &JobEnv, file: &Path, to: &Path) -> Result<()> {
+    let rel = inside(file)?;
+    non_empty(to, "TO")?;
+    let prev = env.path_var("JOB_PREVIOUS_STATE").ok_or_else(|| {
+        exit::failure("$JOB_PREVIOUS_STATE is not set: there is no previous state to copy from")
+    })?;
+    let src = prev.join(&rel);
+    if !exists(&src) {
+        crate::diag::notice(format_args!(
+            "{} is not in the previous state ({}): nothing copied",
+            file.display(),
+            src.display()
+        ));
+        return Ok(());
+    }
+    copy_to(&src, to)
+}
+
+/// refresh_file_to_state PATH.
+pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
+    let name = base_name(path)?;
+    let dir = job_state(env)?;
+    let src = if exists(path) {
+        path.to_path_buf()
+    } else {
+        let prev = env
+            .path_var("JOB_PREVIOUS_STATE")
+            .map(|p| p.join(name))
+            .filter(|p| exists(p));
+        match prev {
+            Some(p) => p,
+            None => {
+                crate::diag::notice(format_args!(
+                    "{} exists neither here nor in the previous state: nothing copied",
+                    path.display()
+                ));
+                return Ok(());
+            }
+        }
+    };
+    fsutil::refuse_copy_into_itself(&src, &dir)?;
+    ensure_folder(&dir)?;
+    fsutil::copy_path(&src, &dir.join(name))
+}
+
+/// copy_file_from_resource_state RES FILE TO (and its alias).
+pub fn copy_file_from_resource_state(
+    env: &JobEnv,
+    res: &str,
+    file: &Path,
+    to: &Path,
+) -> Result<()> {
+    check_res(res)?;
+    let rel = inside(file)?;
+    non_empty(to, "TO")?;
+    let job = job_path(env)?;
+    let r = env.resource(res);
+    let Some(ty) = get::resource_type(&r)? else {
+        return Err(exit::usage(format!(
+            "the type of resource {res} is unknown: ${} is not set and {} has none",
+            r.var_name("TYPE"),
+            r.file("version.json").display()
+        )));
+    };
+    check_type(res, &ty)?;
+    let src = job.join("IN").join(res).join(&ty).join(&rel);
+    if !exists(&src) {
+        crate::diag::notice(format_args!(
+            "{} is not in the state of {res} ({}): nothing copied",
+            file.display(),
+            src.display()
+        ));
+        return Ok(());
+    }
+    copy_to(&src, to)
+}
+
+/// A resource type names a folder: it must be one plain name.
+pub fn check_type(res: &str, ty: &str) -> Result<()> {
+    let mut parts = Path::new(ty).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(_)), None) => Ok(()),
+        _ => Err(exit::failure(format!(
+            "the type of resource {res}, {ty:?}, is not a folder name"
+        ))),
+    }
+}
+
+/// copy_file_to_resource_state PATH RES (and its alias).
+pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Result<()> {
+    let name = base_name(path)?;
+    check_res(res)?;
+    let job = job_path(env)?;
+    let out = job.join("OUT").join(res);
+    if !out.is_dir() {
+        return Err(exit::usage(format!(
+            "{} not found: {res} is not an OUT resource of this job",
+            out.display()
+        )));
+    }
+    let src = if exists(path) {
+        path.to_path_buf()
+    } else {
+        let from_in = job.join("IN").join(res).join("state").join(name);
+        if !exists(&from_in) {
+            crate::diag::notice(format_args!(
+                "{} exists neither here nor in {}: nothing copied",
+                path.display(),
+                from_in.display()
+            ));
+            return Ok(());
+        }
+        from_in
+    };
+    let state = out.join("state");
+    fsutil::refuse_copy_into_itself(&src, &state)?;
+    ensure_folder(&state)?;
+    fsutil::copy_path(&src, &state.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn resource_names_that_leave_the_folder() {
+        assert!(check_res("my-res").is_ok());
+        assert!(check_res("my.res").is_ok());
+        for bad in ["a/b", "/abs", "..", "../x", "a..b"] {
+            assert!(check_res(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn files_inside_a_state_folder() {
+        assert_eq!(inside(Path::new("a/b")).unwrap(), Path::new("a/b"));
+        assert_eq!(inside(Path::new("/a/./b")).unwrap(), Path::new("a/b"));
+        assert_eq!(inside(Path::new("./x")).unwrap(), Path::new("x"));
+        for bad in ["..", "../x", "a/../b", "/", ".", ""] {
+            assert!(inside(Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pairs() {
+        assert_eq!(pair_line(b"K", b"").unwrap(), b"K=\n");
+        assert_eq!(pair_line(b"-n", b"a=b c").unwrap(), b"-n=a=b c\n");
+        assert!(pair_line(b"", b"v").is_err());
+        assert!(pair_line(b"K", b"a\nb").is_err());
+        assert!(pair_line(b"K\nX", b"v").is_err());
+    }
+
+    #[test]
+    fn multi() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            multi_lines(&args(&["A=1\t\tB=2   C=3", "D= \n"])).unwrap(),
+            b"A=1\nB=2\nC=3\nD=\n"
+        );
+        assert!(multi_lines(&args(&["A=1 oops"])).is_err());
+        assert!(multi_lines(&args(&[" "])).is_err());
+        assert!(multi_lines(&args(&["=v"])).is_err());
+        assert!(multi_lines(&args(&["A=1", ""])).is_err());
+    }
+
+    #[test]
+    fn types_are_folder_names() {
+        assert!(check_type("r", "state").is_ok());
+        for bad in ["", "..", "a/b", "/x", "."] {
+            assert!(check_type("r", bad).is_err(), "{bad}");
+        }
+    }
+}

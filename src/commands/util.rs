@@ -1,0 +1,543 @@
+//! Utilities (spec §4): `bump_version`, `replace` and `retry`.
+
+use crate::job::JobEnv;
+use crate::{diag, exit, fsutil};
+use anyhow::{Context, Result};
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------
+// bump_version
+
+pub fn bump_version(version: &str, action: &str, out: &mut dyn Write) -> Result<()> {
+    let bumped = bump(version, action).map_err(exit::usage)?;
+    writeln!(out, "{bumped}")?;
+    Ok(())
+}
+
+/// The actions of `bump_version`.
+const ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
+
+/// Bump `version` by `action` (spec §4). The error says what is wrong.
+pub fn bump(version: &str, action: &str) -> std::result::Result<String, String> {
+    if !ACTIONS.contains(&action) {
+        return Err(format!(
+            "unknown action {action:?}: expected one of {}",
+            ACTIONS.join(", ")
+        ));
+    }
+    let invalid = |why: &str| format!("invalid version {version:?}: {why}");
+    let (v, rest) = match version.strip_prefix('v') {
+        Some(rest) => ("v", rest),
+        None => ("", version),
+    };
+    // Build metadata is accepted and dropped.
+    let rest = match rest.split_once('+') {
+        Some((rest, build)) => {
+            if !identifiers_ok(build, false) {
+                return Err(invalid("malformed build metadata after '+'"));
+            }
+            rest
+        }
+        None => rest,
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((core, pre)) => {
+            if !identifiers_ok(pre, true) {
+                return Err(invalid("malformed pre-release after '-'"));
+            }
+            (core, Some(pre))
+        }
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    let [major, minor, patch] = parts[..] else {
+        return Err(invalid(
+            "expected MAJOR.MINOR.PATCH, optionally with a leading v",
+        ));
+    };
+    for n in [major, minor, patch] {
+        if !is_number(n) {
+            return Err(invalid(
+                "each of MAJOR.MINOR.PATCH must be a number without leading zeros",
+            ));
+        }
+    }
+    let bumped = match action {
+        "major" => format!("{}.0.0", increment(major)),
+        "minor" => format!("{major}.{}.0", increment(minor)),
+        "patch" => format!("{major}.{minor}.{}", increment(patch)),
+        "final" => format!("{major}.{minor}.{patch}"),
+        tag => {
+            // A second '-' in the pre-release ends the part that is read.
+            let head = pre.map(|p| p.split('-').next().unwrap_or(p));
+            let ids: Vec<&str> = head.map(|h| h.split('.').collect()).unwrap_or_default();
+            let found = ids.iter().position(|id| {
+                id.strip_prefix(tag)
+                    .is_some_and(|r| r.bytes().all(|b| b.is_ascii_digit()))
+            });
+            match found {
+                Some(i) => {
+                    let counter = ids
+                        .get(i + 1)
+                        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+                        .map_or_else(|| "1".to_string(), |c| increment(c));
+                    format!("{major}.{minor}.{patch}-{tag}.{counter}")
+                }
+                None => format!("{major}.{minor}.{patch}-{tag}"),
+            }
+        }
+    };
+    Ok(format!("{v}{bumped}"))
+}
+
+/// A semver number: digits, no leading zero (but `0` itself).
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+}
+
+/// Dot-separated identifiers of `[0-9A-Za-z-]`, none empty; in a
+/// pre-release a numeric identifier has no leading zero.
+fn identifiers_ok(s: &str, pre: bool) -> bool {
+    s.split('.').all(|id| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !(pre && id.bytes().all(|b| b.is_ascii_digit()) && !is_number(id))
+    })
+}
+
+/// A decimal number plus one, of any length.
+fn increment(n: &str) -> String {
+    let mut digits: Vec<u8> = n.bytes().collect();
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return String::from_utf8_lossy(&digits).into_owned();
+        }
+    }
+    let mut s = String::from("1");
+    s.push_str(&String::from_utf8_lossy(&digits));
+    s
+}
+
+// ---------------------------------------------------------------------------
+// replace
+
+pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
+    // Every FILE is checked before any is changed.
+    let mut targets = Vec::new();
+    let mut seen = HashSet::new();
+    for f in files {
+        let md = match std::fs::metadata(f) {
+            Ok(md) => md,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(exit::failure(format!("{} not found", f.display())));
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("could not read {}", f.display()));
+            }
+        };
+        if md.is_dir() {
+            return Err(exit::with_code(
+                exit::IS_FOLDER,
+                format!("{} is a folder; replace works on files", f.display()),
+            ));
+        }
+        if !md.is_file() {
+            return Err(exit::failure(format!(
+                "{} is not a regular file",
+                f.display()
+            )));
+        }
+        // The same file named twice is replaced once (a value that holds
+        // `$X` is not expanded again).
+        if seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())) {
+            targets.push(f);
+        }
+    }
+    let lookup = |name: &[u8]| std::str::from_utf8(name).ok().and_then(|n| env.raw(n));
+    if env.strict {
+        let mut unset: Vec<String> = Vec::new();
+        for f in &targets {
+            let input = open(f)?;
+            substitute(input, std::io::sink(), |name| {
+                if lookup(name).is_none() {
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    if !unset.contains(&name) {
+                        unset.push(name);
+                    }
+                }
+                None
+            })
+            .with_context(|| format!("could not read {}", f.display()))?;
+        }
+        if !unset.is_empty() {
+            return Err(exit::failure(format!(
+                "not set: {} (--strict: no file was changed)",
+                unset.join(", ")
+            )));
+        }
+    }
+    for f in targets {
+        let input = open(f)?;
+        fsutil::atomic_write_with(f, None, |out| {
+            let out = std::io::BufWriter::with_capacity(CHUNK, out);
+            substitute(input, out, |name| lookup(name).map(OsStr::as_bytes))
+        })?;
+    }
+    Ok(())
+}
+
+fn open(f: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(f).with_context(|| format!("could not read {}", f.display()))
+}
+
+/// How much of the input is read at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// Copy `input` to `output`, replacing `$NAME` and `${NAME}` (NAME =
+/// `[A-Za-z_][A-Za-z0-9_]*`) by `value(NAME)`, or nothing when it is `None`
+/// (envsubst's rule). Anything else is copied as is. Streams: memory holds a
+/// chunk plus the longest reference, whatever the input's size.
+pub fn substitute<'v>(
+    mut input: impl Read,
+    mut output: impl Write,
+    mut value: impl FnMut(&[u8]) -> Option<&'v [u8]>,
+) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    let mut eof = false;
+    while !eof {
+        // Fill: what was kept back, plus the next chunk.
+        let kept = buf.len();
+        buf.resize(kept + CHUNK, 0);
+        let n = loop {
+            match input.read(&mut buf[kept..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        buf.truncate(kept + n);
+        eof = n == 0;
+        let done = substitute_chunk(&buf, eof, &mut output, &mut value)?;
+        buf.drain(..done);
+    }
+    output.flush()
+}
+
+/// Substitute in `data`; returns how much of it was consumed. Unless `eof`,
+/// a reference that may continue in the next chunk is left unconsumed.
+fn substitute_chunk<'v>(
+    data: &[u8],
+    eof: bool,
+    output: &mut impl Write,
+    value: &mut impl FnMut(&[u8]) -> Option<&'v [u8]>,
+) -> std::io::Result<usize> {
+    let mut copied = 0; // data[..copied] is written
+    let mut i = 0;
+    let mut consumed = data.len();
+    while let Some(p) = memchr::memchr(b'$', &data[i..]) {
+        let dollar = i + p;
+        match reference(data, dollar, eof) {
+            Ref::Unfinished => {
+                consumed = dollar;
+                break;
+            }
+            Ref::Literal => i = dollar + 1,
+            Ref::Name(name, after) => {
+                output.write_all(&data[copied..dollar])?;
+                if let Some(v) = value(&data[name]) {
+                    output.write_all(v)?;
+                }
+                copied = after;
+                i = after;
+            }
+        }
+    }
+    output.write_all(&data[copied..consumed])?;
+    Ok(consumed)
+}
+
+/// What a `$` starts.
+enum Ref {
+    /// `$NAME` or `${NAME}`: where NAME is, and where the reference ends.
+    Name(std::ops::Range<usize>, usize),
+    /// Anything else: the `$` stays as is.
+    Literal,
+    /// The chunk ends before it is known (not at the end of the input).
+    Unfinished,
+}
+
+fn reference(data: &[u8], dollar: usize, eof: bool) -> Ref {
+    let is_start = |b: &u8| b.is_ascii_alphabetic() || *b == b'_';
+    let name_end = |from: usize| {
+        data[from..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .map_or(data.len(), |p| from + p)
+    };
+    let braced = data.get(dollar + 1) == Some(&b'{');
+    let start = dollar + 1 + usize::from(braced);
+    match data.get(start) {
+        None if !eof => return Ref::Unfinished,
+        Some(b) if is_start(b) => {}
+        _ => return Ref::Literal,
+    }
+    let end = name_end(start);
+    if !braced {
+        return match end == data.len() && !eof {
+            true => Ref::Unfinished,
+            false => Ref::Name(start..end, end),
+        };
+    }
+    match data.get(end) {
+        None if !eof => Ref::Unfinished,
+        Some(b'}') => Ref::Name(start..end, end + 1),
+        _ => Ref::Literal,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// retry
+
+pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> Result<()> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(exit::usage("retry needs a command to run"));
+    };
+    // `shipctl retry "docker push x"`: one string with spaces that is no
+    // executable is a shell command.
+    let (program, args): (&OsStr, Vec<&OsStr>) = if args.is_empty()
+        && program.as_bytes().iter().any(u8::is_ascii_whitespace)
+        && !is_executable(env, program)
+    {
+        (
+            OsStr::new("sh"),
+            vec![OsStr::new("-c"), program.as_os_str()],
+        )
+    } else {
+        (
+            program.as_os_str(),
+            args.iter().map(OsString::as_os_str).collect(),
+        )
+    };
+    let mut wait = delay;
+    let mut status = 0;
+    for attempt in 1..=attempts {
+        if attempt > 1 {
+            diag::notice(format_args!(
+                "retry: try {} of {attempts} failed (exit status {status}); trying again{}",
+                attempt - 1,
+                if wait > 0.0 {
+                    format!(" in {wait}s")
+                } else {
+                    String::new()
+                }
+            ));
+            if wait > 0.0 {
+                std::thread::sleep(Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX));
+                wait *= 2.0;
+            }
+        }
+        status = run(env, program, &args);
+        if status == 0 {
+            return Ok(());
+        }
+    }
+    diag::notice(format_args!(
+        "retry: {} failed {attempts} time(s); last exit status {status}",
+        program.to_string_lossy()
+    ));
+    Err(exit::silent(status))
+}
+
+/// Run the command once with the job's variables and the terminal's
+/// stdin/stdout/stderr; its exit status (127 when it cannot be started,
+/// 128+N when killed by signal N).
+fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    let status = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .envs(env.vars())
+        .status();
+    match status {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => u8::try_from(c).unwrap_or(exit::FAILURE),
+            (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(exit::FAILURE),
+            (None, None) => exit::FAILURE,
+        },
+        Err(e) => {
+            diag::warn(format_args!(
+                "retry: could not start {}: {e}",
+                program.to_string_lossy()
+            ));
+            127
+        }
+    }
+}
+
+/// Is `name` a program that can be run as is: a path (with `/`) to an
+/// executable file, or an executable file in a folder of `$PATH`?
+fn is_executable(env: &JobEnv, name: &OsStr) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if name.as_bytes().contains(&b'/') {
+        return runnable(Path::new(name));
+    }
+    let path = env.raw("PATH").unwrap_or_default();
+    std::env::split_paths(path).any(|dir| runnable(&dir.join(name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps() {
+        for (v, a, want) in [
+            ("1.2.3", "major", "2.0.0"),
+            ("1.2.3", "minor", "1.3.0"),
+            ("1.2.3", "patch", "1.2.4"),
+            ("v1.2.3", "patch", "v1.2.4"),
+            ("1.1.1", "alpha", "1.1.1-alpha"),
+            ("1.1.1-alpha", "alpha", "1.1.1-alpha.1"),
+            ("1.1.1-alpha.1", "alpha", "1.1.1-alpha.2"),
+            ("1.1.1-alpha.9", "alpha", "1.1.1-alpha.10"),
+            ("1.2.3-alpha.4", "rc", "1.2.3-rc"),
+            ("1.2.3-rc1", "rc", "1.2.3-rc.1"),
+            ("1.2.3-alpha-2", "alpha", "1.2.3-alpha.1"),
+            ("1.2.3-alpha.beta", "beta", "1.2.3-beta.1"),
+            ("1.2.3-alpha.x", "alpha", "1.2.3-alpha.1"),
+            ("1.2.3-prealpha", "alpha", "1.2.3-alpha"),
+            ("1.2.3-ALPHA", "alpha", "1.2.3-alpha"),
+            ("1.2.3-alpha", "patch", "1.2.4"),
+            ("1.2.3-rc.1+b.5", "final", "1.2.3"),
+            ("1.2.3+build.5", "alpha", "1.2.3-alpha"),
+            ("9.9.9", "major", "10.0.0"),
+            (
+                "99999999999999999999999.0.0",
+                "major",
+                "100000000000000000000000.0.0",
+            ),
+            ("0.0.0", "patch", "0.0.1"),
+        ] {
+            assert_eq!(bump(v, a).as_deref(), Ok(want), "{v} {a}");
+        }
+    }
+
+    #[test]
+    fn refuses() {
+        for (v, a) in [
+            ("1.2", "patch"),
+            ("1", "patch"),
+            ("1.2.3.4", "patch"),
+            ("01.2.3", "major"),
+            ("1.2.010", "patch"),
+            ("1.2.3-", "alpha"),
+            ("1.2.3+", "patch"),
+            ("1.2.3-a..b", "patch"),
+            ("V1.2.3", "patch"),
+            ("vv1.2.3", "patch"),
+            ("1v.2.3", "major"),
+            ("-1.2.3", "patch"),
+            ("1.2.-3", "patch"),
+            ("", "patch"),
+            ("1.2.3", "Major"),
+            ("1.2.3", "pre"),
+            ("1.2.3-alpha.01", "alpha"),
+        ] {
+            assert!(bump(v, a).is_err(), "{v} {a} should be refused");
+        }
+    }
+
+    fn subst_all(input: &[u8], vars: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        substitute(input, &mut out, |n| {
+            vars.iter()
+                .find(|(k, _)| k.as_bytes() == n)
+                .map(|(_, v)| v.as_bytes())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn envsubst_rules() {
+        let vars = [("X", "vx"), ("Y", "$Y2"), ("A_1", "a1"), ("lower", "lc")];
+        for (input, want) in [
+            ("a=$X\n", "a=vx\n"),
+            ("c=[$NOPE][${NOPE}]", "c=[][]"),
+            ("d=$1 $9X", "d=$1 $9X"),
+            ("e=${X:-d}", "e=${X:-d}"),
+            ("pid=$$", "pid=$$"),
+            ("s=$$X", "s=$vx"),
+            ("h=$X$Y", "h=vx$Y2"),
+            ("k=\\$X", "k=\\vx"),
+            ("l=${X m=$ X n=${ X }", "l=${X m=$ X n=${ X }"),
+            ("${A_1}$lower", "a1lc"),
+            ("t=${}", "t=${}"),
+            ("end $", "end $"),
+            ("end ${", "end ${"),
+            ("end ${X", "end ${X"),
+            ("end $X", "end vx"),
+            ("$Xabc", ""),
+        ] {
+            assert_eq!(
+                String::from_utf8(subst_all(input.as_bytes(), &vars)).unwrap(),
+                want,
+                "{input}"
+            );
+        }
+    }
+
+    /// A reader that hands out one byte at a time: every reference is split
+    /// across reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.is_empty()) {
+                (Some((b, rest)), false) => {
+                    buf[0] = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn references_split_across_reads() {
+        let input = b"a=$X ${X} ${X:-y} $$X ${ $1 $VERYLONGNAME_1 ${A_1}$\n".repeat(3);
+        let vars = [("X", "vx"), ("A_1", "a1"), ("VERYLONGNAME_1", "L")];
+        let whole = subst_all(&input, &vars);
+        let mut out = Vec::new();
+        substitute(Trickle(&input), &mut out, |n| {
+            vars.iter()
+                .find(|(k, _)| k.as_bytes() == n)
+                .map(|(_, v)| v.as_bytes())
+        })
+        .unwrap();
+        assert_eq!(out, whole);
+        assert_eq!(
+            String::from_utf8(whole).unwrap(),
+            "a=vx vx ${X:-y} $vx ${ $1 L a1$\n".repeat(3)
+        );
+    }
+
+    #[test]
+    fn increments() {
+        assert_eq!(increment("0"), "1");
+        assert_eq!(increment("9"), "10");
+        assert_eq!(increment("199"), "200");
+    }
+}

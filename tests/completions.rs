@@ -1,0 +1,513 @@
+//! Shell completion (issue 5): the committed scripts are current, and each
+//! shell, given its script, offers the job's commands, resource names and
+//! field names. A test whose shell is not installed prints a notice and
+//! passes (CI installs bash, zsh, fish and elvish).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
+
+/// Every shell, the file its script is committed as.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("bash", "completions/shipctl.bash"),
+    ("zsh", "completions/_shipctl"),
+    ("fish", "completions/shipctl.fish"),
+    ("powershell", "completions/_shipctl.ps1"),
+    ("elvish", "completions/shipctl.elv"),
+];
+
+fn script(shell: &str) -> PathBuf {
+    let (_, file) = SCRIPTS.iter().find(|(s, _)| *s == shell).unwrap();
+    Path::new(ROOT).join(file)
+}
+
+#[test]
+fn committed_scripts_are_current() {
+    for (shell, file) in SCRIPTS {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "completions {shell}");
+        assert!(out.stderr.is_empty());
+        assert!(out.stdout.len() > 100, "the {shell} script is empty");
+        let committed = std::fs::read(Path::new(ROOT).join(file)).unwrap_or_default();
+        assert!(
+            committed == out.stdout,
+            "{file} differs from `shipctl completions {shell}`; regenerate it with:\n  \
+             cargo run -q -- completions {shell} > {file}"
+        );
+    }
+}
+
+#[test]
+fn scripts_name_no_command() {
+    // Commands come from the binary at each TAB: a script that listed them
+    // would go stale with every new command.
+    for (shell, _) in SCRIPTS {
+        let text = std::fs::read_to_string(script(shell)).unwrap();
+        assert!(text.contains("__complete"), "{shell}");
+        assert!(!text.contains("get_resource"), "{shell} lists commands");
+    }
+}
+
+/// A job environment: two resources by variable (one IN folder with an
+/// integration.json), one by folder only, a job integration and an AWS
+/// credentials file.
+struct Job {
+    dir: tempfile::TempDir,
+}
+
+impl Job {
+    fn new() -> Job {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |p: &str, text: &str| {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "job/IN/my-aws-keys-1/integration.json",
+            r#"{"id":"1","masterName":"amazonKeys","accessKey":"AKIA","secretKey":"s3cr3t","region":"eu-west-1"}"#,
+        );
+        write("job/OUT/out-image/version.json", "{}");
+        write(
+            "integrations/dockerhub/integration.env",
+            "username=\"u\"\npassword=\"p\"\n",
+        );
+        write("home/.aws/credentials", "[default]\nk=v\n[prod]\nk=v\n");
+        write("work/deploy.json", "{}");
+        write("work/notes.txt", "");
+        Job { dir }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    /// A shell command in this environment (PATH finds shipctl); `None`
+    /// (with a notice) when the shell is not installed.
+    fn shell(&self, program: &str, args: &[&str]) -> Option<Command> {
+        let mut cmd = self.bare_shell(program, args)?;
+        self.job_env(&mut cmd);
+        Some(cmd)
+    }
+
+    /// A shell command with only PATH, HOME, LANG and TERM set.
+    fn bare_shell(&self, program: &str, args: &[&str]) -> Option<Command> {
+        let version = if program == "elvish" {
+            "-version"
+        } else {
+            "--version"
+        };
+        if Command::new(program).arg(version).output().is_err() {
+            eprintln!("notice: {program} is not installed: its completion test is skipped");
+            return None;
+        }
+        let mut cmd = Command::new(program);
+        cmd.args(args);
+        self.base_env(&mut cmd);
+        Some(cmd)
+    }
+
+    fn base_env(&self, cmd: &mut Command) {
+        let bin_dir = Path::new(BIN).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.env_clear()
+            .env("PATH", path)
+            .env("HOME", self.path("home"))
+            .env("LANG", "C.UTF-8")
+            .env("TERM", "dumb")
+            .current_dir(self.path("work"));
+    }
+
+    fn job_env(&self, cmd: &mut Command) {
+        cmd.env("JOB_PATH", self.path("job"))
+            .env("JOB_INTEGRATIONS", self.path("integrations"))
+            .env("MYAWSKEYS1_NAME", "my-aws-keys-1")
+            .env("MYAWSKEYS1_OPERATION", "IN")
+            .env("MYAWSKEYS1_TYPE", "integration")
+            .env("MYAWSKEYS1_INTEGRATION_ACCESSKEY", "AKIA")
+            .env("APPPARAMS_NAME", "app-params")
+            .env("APPPARAMS_OPERATION", "IN")
+            .env("APPPARAMS_PARAMS_DB_HOST", "db");
+    }
+}
+
+fn run(mut cmd: Command) -> String {
+    let out: Output = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The bash program that completes a line: its words split on spaces, the
+/// last one completed; prints COMPREPLY one a line.
+fn bash_program(line: &str) -> String {
+    let words: Vec<String> = line
+        .split(' ')
+        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+        .collect();
+    format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_shipctl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script("bash").display(),
+        words.join(" "),
+        words.len() - 1
+    )
+}
+
+fn lines(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// COMPREPLY for a line, in the job environment.
+fn bash_complete(job: &Job, line: &str) -> Option<Vec<String>> {
+    let program = bash_program(line);
+    let cmd = job.shell("bash", &["--norc", "--noprofile", "-c", &program])?;
+    Some(lines(&run(cmd)))
+}
+
+#[test]
+fn bash_completes_command_names() {
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl get_integration_r") else {
+        return;
+    };
+    assert_eq!(
+        got,
+        [
+            "get_integration_resource",
+            "get_integration_resource_keys",
+            "get_integration_resource_field"
+        ]
+    );
+    // Global options first, then the command name.
+    let got = bash_complete(&job, "shipctl --strict get_integration_resource_f").unwrap();
+    assert_eq!(got, ["get_integration_resource_field"]);
+    let got = bash_complete(&job, "shipctl --e").unwrap();
+    assert_eq!(got, ["--explain", "--env-file"]);
+}
+
+#[test]
+fn bash_completes_resource_and_field_names() {
+    // The issue's "done when": in a job environment,
+    // `shipctl get_integration_resource_field <TAB>` offers the job's
+    // resources and `… my-aws-keys-1 <TAB>` its fields.
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl get_integration_resource_field ") else {
+        return;
+    };
+    assert_eq!(got, ["app-params", "my-aws-keys-1", "out-image"]);
+    let got = bash_complete(
+        &job,
+        "shipctl get_integration_resource_field my-aws-keys-1 ",
+    )
+    .unwrap();
+    assert_eq!(got, ["accessKey", "secretKey", "region"]);
+    let got = bash_complete(
+        &job,
+        "shipctl get_integration_resource_field my-aws-keys-1 s",
+    )
+    .unwrap();
+    assert_eq!(got, ["secretKey"]);
+    let got = bash_complete(&job, "shipctl get_params_resource app-params ").unwrap();
+    assert_eq!(got, ["DB_HOST"]);
+    let got = bash_complete(&job, "shipctl get_integration_field ").unwrap();
+    assert_eq!(got, ["dockerhub"]);
+    let got = bash_complete(&job, "shipctl get_integration_field dockerhub ").unwrap();
+    assert_eq!(got, ["username", "password"]);
+}
+
+#[test]
+fn bash_reads_the_env_file_of_the_line() {
+    // No job variables: only those of the shipped example job, replayed from
+    // the repository root with --env-file.
+    let job = Job::new();
+    let env_file = Path::new(ROOT).join("examples/job/job.env");
+    let complete = |line: &str| {
+        let program = bash_program(line);
+        let mut cmd = job.bare_shell("bash", &["--norc", "--noprofile", "-c", &program])?;
+        cmd.current_dir(ROOT);
+        Some(lines(&run(cmd)))
+    };
+    let line = format!(
+        "shipctl --env-file {} get_integration_resource_field my-aws-keys-1 ",
+        env_file.display()
+    );
+    let Some(got) = complete(&line) else {
+        return;
+    };
+    assert!(got.contains(&"accessKey".to_string()), "{got:?}");
+    let line = format!(
+        "shipctl --strict --env-file = {} get_resource_id ",
+        env_file.display()
+    );
+    let got = complete(&line).unwrap();
+    for r in ["app-params", "my-aws-keys-1", "prod-cluster"] {
+        assert!(got.contains(&r.to_string()), "{r} in {got:?}");
+    }
+    // Without the env file: no job, no resources.
+    assert_eq!(
+        complete("shipctl get_resource_id ").unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn bash_completes_files_where_a_path_is_expected() {
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl get_json_value de") else {
+        return;
+    };
+    assert_eq!(got, ["deploy.json"]);
+    // `--env-file=` is split by bash at `=`.
+    let got = bash_complete(&job, "shipctl --env-file = no").unwrap();
+    assert_eq!(got, ["notes.txt"]);
+    // A value with no candidates offers nothing (not files).
+    let got = bash_complete(&job, "shipctl to_uppercase ").unwrap();
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
+fn bash_script_registers_for_shipctl() {
+    let job = Job::new();
+    let program = format!(
+        "source '{}'\ncomplete -p shipctl\n",
+        script("bash").display()
+    );
+    let Some(cmd) = job.shell("bash", &["--norc", "--noprofile", "-c", &program]) else {
+        return;
+    };
+    assert_eq!(run(cmd), "complete -F _shipctl shipctl\n");
+}
+
+#[test]
+fn fish_completes() {
+    let job = Job::new();
+    let complete = |line: &str| {
+        let program = format!(
+            "source '{}'; complete -C '{line}'",
+            script("fish").display()
+        );
+        job.shell("fish", &["--no-config", "-c", &program]).map(run)
+    };
+    let Some(out) = complete("shipctl get_int") else {
+        return;
+    };
+    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "get_integration_field",
+            "get_integration_keys",
+            "get_integration_resource",
+            "get_integration_resource_field",
+            "get_integration_resource_keys"
+        ]
+    );
+    assert!(out.contains("get_integration_field\tA field of an integration"));
+    let out = complete("shipctl get_integration_resource_field my-aws-keys-1 ").unwrap();
+    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(names, ["accessKey", "region", "secretKey"]);
+    let out = complete("shipctl get_resource_id ").unwrap();
+    assert!(out.contains("my-aws-keys-1\tintegration (IN)"), "{out}");
+    let out = complete("shipctl get_json_value dep").unwrap();
+    assert_eq!(out, "deploy.json\n");
+}
+
+#[test]
+fn zsh_script_loads_and_completes_in_a_terminal() {
+    // A real interactive `zsh -f` in a pseudo-terminal (zsh/zpty): type a
+    // partial command and TAB, then print the completed line upper-cased
+    // (so that it cannot be confused with the echo of what was typed).
+    let job = Job::new();
+    let driver = r#"
+zmodload zsh/zpty || exit 3
+zpty z zsh -f -i
+zpty -w z "PS1='> '; autoload -U compinit && compinit -u -d $2; source $1"
+type_line() {
+    zpty -w -n z "$1"$'\t'
+    sleep 0.5
+    zpty -w -n z $'\C-a'"print -r -- \"\$(print -r -- "$'\C-e'" | tr a-z A-Z)\""$'\n'
+}
+type_line 'shipctl get_integration_resource_f'
+type_line 'shipctl get_integration_resource_field my-aws-keys-1 acc'
+out=
+for i in {1..150}; do
+    while zpty -r -t z chunk 2>/dev/null; do out+=$chunk; done
+    [[ $out == *'MY-AWS-KEYS-1 ACCESSKEY'* ]] && break
+    sleep 0.1
+done
+zpty -d z
+print -r -- "$out"
+"#;
+    let dump = job.path("zcompdump");
+    let Some(cmd) = job.shell(
+        "zsh",
+        &[
+            "-f",
+            "-c",
+            driver,
+            "zsh",
+            script("zsh").to_str().unwrap(),
+            dump.to_str().unwrap(),
+        ],
+    ) else {
+        return;
+    };
+    let out = run(cmd);
+    assert!(
+        out.contains("SHIPCTL GET_INTEGRATION_RESOURCE_FIELD"),
+        "command name not completed:\n{out}"
+    );
+    assert!(
+        out.contains("SHIPCTL GET_INTEGRATION_RESOURCE_FIELD MY-AWS-KEYS-1 ACCESSKEY"),
+        "field name not completed:\n{out}"
+    );
+}
+
+#[test]
+fn zsh_script_offers_fields_with_descriptions() {
+    // The stub's parsing, without a terminal: `_describe` captured.
+    let job = Job::new();
+    let program = format!(
+        r#"autoload -U compinit && compinit -u -d '{}'
+source '{}'
+print -r -- "registered: $_comps[shipctl]"
+_describe() {{ print -rl -- "${{(@P)${{@[-1]}}}}" }}
+_files() {{ print -r -- "FILES" }}
+words=(shipctl get_integration_resource_field my-aws-keys-1 ''); CURRENT=4; _shipctl
+words=(shipctl get_json_value ''); CURRENT=3; _shipctl
+"#,
+        job.path("zcompdump").display(),
+        script("zsh").display()
+    );
+    let Some(cmd) = job.shell("zsh", &["-f", "-c", &program]) else {
+        return;
+    };
+    assert_eq!(
+        run(cmd),
+        "registered: _shipctl\naccessKey:field\nsecretKey:field\nregion:field\nFILES\n"
+    );
+}
+
+#[test]
+fn elvish_completer_runs() {
+    // Outside the interactive editor `edit:` does not exist: the completer
+    // is bound to a variable and the editor's two builtins are stood in for.
+    let job = Job::new();
+    let text = std::fs::read_to_string(script("elvish")).unwrap();
+    let text = text
+        .replace(
+            "set edit:completion:arg-completer[shipctl] = ",
+            "var completer = ",
+        )
+        .replace("edit:complex-candidate", "complex-candidate")
+        .replace("edit:complete-filename", "complete-filename");
+    let program = format!(
+        "fn complex-candidate {{|v &display=''| put $v }}\n\
+         fn complete-filename {{|w| put 'FILES:'$w }}\n{text}\n\
+         $completer shipctl get_integration_r | each {{|x| echo $x }}\n\
+         $completer shipctl get_integration_resource_field my-aws-keys-1 '' | each {{|x| echo $x }}\n\
+         $completer shipctl get_json_value de | each {{|x| echo $x }}\n"
+    );
+    let file = job.path("t.elv");
+    std::fs::write(&file, program).unwrap();
+    let Some(cmd) = job.shell("elvish", &[file.to_str().unwrap()]) else {
+        return;
+    };
+    assert_eq!(
+        run(cmd),
+        "get_integration_resource\nget_integration_resource_keys\nget_integration_resource_field\n\
+         accessKey\nsecretKey\nregion\nFILES:de\n"
+    );
+}
+
+#[test]
+fn request_protocol() {
+    // The hidden request itself: the kind line, then candidates.
+    let job = Job::new();
+    let complete = |args: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("__complete").args(args);
+        job.base_env(&mut cmd);
+        job.job_env(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(out.stderr.is_empty());
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        complete(&["bash", "1", "--", "shipctl", "completions"]),
+        (0, "values\ncompletions\n".into())
+    );
+    // A current word the shell dropped (empty) counts as empty.
+    assert_eq!(
+        complete(&["fish", "2", "--", "shipctl", "completions"]),
+        (0, "values\nbash\nzsh\nfish\npowershell\nelvish\n".into())
+    );
+    assert_eq!(
+        complete(&["zsh", "2", "--", "shipctl", "get_resource_id", "my"]),
+        (
+            0,
+            "values\napp-params:IN\nmy-aws-keys-1:integration (IN)\nout-image:OUT\n".into()
+        )
+    );
+    assert_eq!(
+        complete(&["bash", "2", "--", "shipctl", "get_json_value", ""]),
+        (0, "files\n".into())
+    );
+    // A malformed request: 99, nothing printed.
+    assert_eq!(complete(&["tcsh", "1", "--", "shipctl"]), (99, "".into()));
+    assert_eq!(complete(&["bash", "x", "--"]), (99, "".into()));
+    assert_eq!(complete(&["bash", "1", "shipctl"]), (99, "".into()));
+}
+
+#[test]
+fn man_page_describes_every_command() {
+    let out = Command::new(BIN).arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH shipctl 1"), "{page}");
+    assert!(page.contains(".TH shipctl-get_integration_resource_field 1"));
+    assert!(page.contains("shipctl get_integration_resource_field"));
+    // Hidden from the help and from completion.
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains(" man "));
+}
+
+#[test]
+fn bash_completes_aws_profiles_and_formats() {
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile ") else {
+        return;
+    };
+    assert_eq!(got, ["default", "prod"]);
+    // `--profile=p`: bash splits the word at `=` and replaces what follows.
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile = p").unwrap();
+    assert_eq!(got, ["prod"]);
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile =").unwrap();
+    assert_eq!(got, ["default", "prod"]);
+    let got = bash_complete(&job, "shipctl configure_aws m").unwrap();
+    assert_eq!(got, ["my-aws-keys-1"]);
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --re").unwrap();
+    assert_eq!(got, ["--region", "--remove"]);
+    let got = bash_complete(&job, "shipctl aws_env my-aws-keys-1 --format ").unwrap();
+    assert_eq!(got, ["sh", "fish", "powershell", "dotenv", "json"]);
+}
