@@ -56,6 +56,10 @@ fn run() -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
+    if let Some(command) = cli::fast_parse(&args) {
+        let env = job::JobEnv::from_process(false, false, None)?;
+        return execute(command, &env);
+    }
     let cmd = cli::command(&args);
     let args = cli::prepare_args(&cmd, args);
     let parsed = cmd
@@ -74,9 +78,15 @@ fn run() -> anyhow::Result<()> {
         }
     };
     let env = job::JobEnv::from_process(cli.strict, cli.explain, cli.env_file.as_deref())?;
+    execute(cli.command, &env)
+}
+
+/// Run a parsed command with buffered stdout.
+#[cfg_attr(test, allow(dead_code))]
+fn execute(command: cli::Command, env: &job::JobEnv) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    commands::run(cli.command, &env, &mut out)?;
+    commands::run(command, env, &mut out)?;
     out.flush()?;
     Ok(())
 }
