@@ -298,6 +298,14 @@ pub enum Command {
     /// Decrypt FILE (base64, RSA-OAEP) into FILE.decrypted
     #[command(after_help = "Example:\n  shipctl decrypt secrets.enc /tmp/ssh/00_sub")]
     Decrypt(Decrypt),
+
+    /// Send a message through a notification resource (Slack, webhook, IRC, NewRelic, Airbrake, Jira)
+    #[command(after_help = NOTIFY_HELP)]
+    Notify(Notify),
+
+    /// Print `export JAVA_HOME=… PATH=…` lines for an installed JDK, for eval
+    #[command(after_help = JDK_HELP)]
+    Jdk(Jdk),
     // --- New in this tool (issues 3, 5) ---
     /// Write the AWS credentials of a resource as an AWS CLI profile
     #[command(
@@ -455,6 +463,65 @@ pub struct ReplicateArgs {
     #[arg(long)]
     pub match_settings: bool,
 }
+
+#[derive(Debug, Args)]
+pub struct Notify {
+    /// The notification resource, as in the job's YML
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Options, spelled --name=value, --name value, -name value or -name=value (listed below)
+    #[arg(
+        value_name = "OPTIONS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+}
+
+const NOTIFY_HELP: &str = "\
+Options (each also read from NOTIFY_<NAME>, e.g. NOTIFY_TEXT, NOTIFY_ICON_URL,
+NOTIFY_PROJECT_ID; the command line wins; written --name=value, --name value,
+-name value or -name=value):
+  --text TEXT          message (default: [$JOB_NAME] <$BUILD_URL|Build#$BUILD_NUMBER>,
+                       for runCI [$REPO_FULL_NAME:$BRANCH] …)
+  --pretext TEXT       line above the message (default: the date and time)
+  --username NAME      sender (default Shippable; IRC: Shippable-$BUILD_NUMBER)
+  --password PASS      IRC server password (default none)
+  --recipient R        one recipient instead of the resource's recipients
+                       (Slack channel, IRC server[:port]#channel)
+  --color C            attachment colour (default #65cea7)
+  --icon_url URL       sender icon
+  --payload FILE       send this JSON file as the body instead of the built one
+  --type T             NewRelic object type (deployment), Airbrake deploy, Jira issue type
+  --revision R, --description D, --changelog C        NewRelic deployment
+  --appId ID, --appName NAME                          NewRelic application
+  --project-id ID, --environment E, --email E,
+  --repository R, --version V                         Airbrake deploy (--project-id: Jira key)
+  --summary S, --attach-file FILE                     Jira issue
+
+SHIPCTL_NOTIFY_TIMEOUT (seconds, default 30) bounds each request.
+
+Examples:
+  shipctl notify slack-res --text=\"Deployed $TAG\"
+  shipctl notify newrelic-res --appName=web --type=deployment --revision \"$SHA\"
+  shipctl notify jira-res --project-id OPS --type Bug --summary \"Build failed\" --attach-file log.txt";
+
+#[derive(Debug, Args)]
+pub struct Jdk {
+    /// `set` (then VERSION), or the VERSION itself
+    #[arg(value_name = "set|VERSION", value_parser = NonEmptyStringValueParser::new())]
+    pub action: String,
+    /// openjdk7 … openjdk21, oraclejdk8 … oraclejdk21
+    #[arg(value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
+    pub jdk: Option<String>,
+}
+
+const JDK_HELP: &str = "\
+A program cannot change the shell that runs it, so jdk prints the commands and
+the shell runs them. JDKs are looked for in /usr/lib/jvm (or $SHIPCTL_JVM_DIR).
+
+Example:
+  eval \"$(shipctl jdk set openjdk17)\"";
 
 #[derive(Debug, Args)]
 pub struct ResEnv {

@@ -7,6 +7,8 @@ mod conformance;
 mod decrypt;
 mod get;
 mod git_changes;
+mod jdk;
+mod notify;
 mod state;
 mod util;
 mod utilities;

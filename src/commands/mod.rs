@@ -1,13 +1,15 @@
 //! The single dispatch from a parsed command to the code of its group:
 //! `get` (resource and job information), `aws`, `completions`, `state` and
 //! `replicate` (state), `util` (bump_version, replace, retry), `git`
-//! (get_git_changes), `split` (split_tests), `decrypt`.
+//! (get_git_changes), `split` (split_tests), `decrypt`, `notify`, `jdk`.
 
 pub mod aws;
 pub mod completions;
 pub mod decrypt;
 pub mod get;
 pub mod git;
+pub mod jdk;
+pub mod notify;
 pub mod replicate;
 pub mod split;
 pub mod state;
@@ -94,6 +96,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetGitChanges(a) => git::changes(env, &a, out),
         C::SplitTests(a) => split::split_tests(env, &a, out),
         C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
+        C::Notify(a) => notify::run(env, &a.res, &a.args, out),
+        C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), out),
 
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),

@@ -1,0 +1,362 @@
+//! The HTTP side of `notify`: one small client (ureq + rustls, so HTTPS works
+//! in the static binary), timeouts, and failures that name the host only.
+//!
+//! A webhook URL embeds its secret in the path or query and an API token may
+//! sit in the query (Airbrake's `?key=`), so no message here ever prints a
+//! URL: only `host[:port]`, the status, and the answer with every known
+//! secret masked.
+
+use crate::exit;
+use crate::job::JobEnv;
+use anyhow::Result;
+use std::time::Duration;
+
+/// Total time of one request (and of the IRC exchange), unless
+/// `SHIPCTL_NOTIFY_TIMEOUT` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time to open the connection, at most.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of an answer we read.
+const MAX_ANSWER: u64 = 10 * 1024 * 1024;
+/// The most of an answer quoted in an error message.
+const QUOTE_CHARS: usize = 300;
+
+/// `SHIPCTL_NOTIFY_TIMEOUT` (seconds, decimals allowed), else 30 s.
+pub fn timeout(env: &JobEnv) -> Result<Duration> {
+    let Some(v) = env.var("SHIPCTL_NOTIFY_TIMEOUT").filter(|v| !v.is_empty()) else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    let text = v.to_string_lossy();
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            exit::usage(format!(
+                "SHIPCTL_NOTIFY_TIMEOUT={text:?} is not a number of seconds"
+            ))
+        })
+}
+
+/// The time to connect: 10 s, or less when the whole timeout is shorter.
+pub fn connect_timeout(total: Duration) -> Duration {
+    total.min(CONNECT_TIMEOUT)
+}
+
+/// The `host[:port]` of a URL, without user info: what messages may show.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+/// An http(s) URL, else a usage error naming `what` (never the URL).
+pub fn check_url(url: &str, what: &str) -> Result<()> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) || host_of(url).is_empty() {
+        return Err(exit::usage(format!(
+            "{what} is not an http:// or https:// URL"
+        )));
+    }
+    Ok(())
+}
+
+/// Percent-encode everything but the unreserved characters (RFC 3986).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `base` without its trailing slashes, then `/` and `path`.
+pub fn join(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path)
+}
+
+/// Standard base64 (for Basic authorization).
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Replace every secret (of 3 characters or more) in `text` by `****`.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        text = text.replace(s, "****");
+    }
+    text
+}
+
+/// A request body.
+pub struct Body {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Body {
+    pub fn json(bytes: Vec<u8>) -> Body {
+        Body {
+            content_type: "application/json".into(),
+            bytes,
+        }
+    }
+}
+
+/// A server's answer with a status below 400.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// One agent for all the requests of a command.
+pub struct Client {
+    agent: ureq::Agent,
+    timeout: Duration,
+}
+
+impl Client {
+    pub fn new(env: &JobEnv) -> Result<Client> {
+        let timeout = timeout(env)?;
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(connect_timeout(timeout)))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(concat!("shipctl/", env!("CARGO_PKG_VERSION")))
+            .proxy(proxy(env))
+            .build();
+        Ok(Client {
+            agent: config.into(),
+            timeout,
+        })
+    }
+
+    /// GET or POST (`body` given) `url`; a transport failure or a status of
+    /// 400 or more is an error (exit 1) naming the host and never the URL.
+    /// `secrets` are masked in any answer quoted in a message.
+    pub fn send(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<Body>,
+        secrets: &[&str],
+    ) -> Result<Answer> {
+        let host = host_of(url);
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let result = match body {
+            Some(b) => {
+                let mut req = self
+                    .agent
+                    .post(url)
+                    .header("Content-Type", b.content_type.as_str());
+                for (k, v) in headers {
+                    req = req.header(*k, v.as_str());
+                }
+                req.send(&b.bytes[..])
+            }
+            None => {
+                let mut req = self.agent.get(url);
+                for (k, v) in headers {
+                    req = req.header(*k, v.as_str());
+                }
+                req.call()
+            }
+        };
+        let mut response = result.map_err(|e| {
+            exit::failure(format!(
+                "{method} to {host} failed: {}",
+                describe(&e, self.timeout)
+            ))
+        })?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(|e| {
+                exit::failure(format!(
+                    "{method} to {host}: could not read the answer: {}",
+                    describe(&e, self.timeout)
+                ))
+            })?;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if status >= 400 {
+            let quoted: String = redact(body.trim(), secrets)
+                .chars()
+                .take(QUOTE_CHARS)
+                .collect();
+            let quoted = quoted.replace(['\n', '\r'], " ");
+            return Err(exit::failure(match quoted.is_empty() {
+                true => format!("{method} to {host} failed: HTTP {status}"),
+                false => format!("{method} to {host} failed: HTTP {status}: {quoted}"),
+            }));
+        }
+        Ok(Answer { status, body })
+    }
+}
+
+/// A transport error in words that hold no URL.
+fn describe(e: &ureq::Error, timeout: Duration) -> String {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(_) => format!("timed out after {}", seconds(timeout)),
+        E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            format!("timed out after {}", seconds(timeout))
+        }
+        E::Io(io) => io.to_string(),
+        E::HostNotFound => "host not found".into(),
+        E::ConnectionFailed => "connection failed".into(),
+        E::BadUri(_) | E::Http(_) => "invalid URL".into(),
+        E::Tls(m) => format!("TLS: {m}"),
+        E::Rustls(r) => format!("TLS: {r}"),
+        E::Protocol(p) => format!("HTTP protocol error: {p}"),
+        E::BodyExceedsLimit(n) => format!("answer larger than {n} bytes"),
+        E::ConnectProxyFailed(_) => "the proxy refused the connection".into(),
+        E::InvalidProxyUrl => "invalid proxy URL".into(),
+        _ => "request failed".into(),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// The proxy of the job environment (`HTTPS_PROXY`, `ALL_PROXY`,
+/// `HTTP_PROXY`, lower case too; `NO_PROXY` honoured), read through JobEnv
+/// rather than by ureq from the process.
+fn proxy(env: &JobEnv) -> Option<ureq::Proxy> {
+    let names = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ];
+    let url = names.iter().find_map(|n| {
+        env.raw(n)
+            .and_then(|v| v.to_str())
+            .filter(|v| !v.is_empty())
+    })?;
+    let parsed = ureq::Proxy::new(url).ok()?;
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|n| env.raw(n).and_then(|v| v.to_str()));
+    let mut builder = ureq::Proxy::builder(parsed.protocol())
+        .host(parsed.host())
+        .port(parsed.port());
+    if let Some(u) = parsed.username() {
+        builder = builder.username(u);
+    }
+    if let Some(p) = parsed.password() {
+        builder = builder.password(p);
+    }
+    for entry in no_proxy.unwrap_or("").split(',').map(str::trim) {
+        if !entry.is_empty() {
+            builder = builder.no_proxy(entry);
+        }
+    }
+    builder.build().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_only() {
+        assert_eq!(
+            host_of("https://hooks.slack.com/services/T0/B0/secret"),
+            "hooks.slack.com"
+        );
+        assert_eq!(
+            host_of("http://u:p@127.0.0.1:8080/x?key=1"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(host_of("https://api.example.com?key=s"), "api.example.com");
+        assert_eq!(host_of("https://h#frag"), "h");
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("https://h/x", "f").is_ok());
+        assert!(check_url("HTTP://h", "f").is_ok());
+        assert!(check_url("ftp://h", "f").is_err());
+        assert!(check_url("https://", "f").is_err());
+        assert!(check_url("", "f").is_err());
+        assert_eq!(join("https://h/v2/", "issue"), "https://h/v2/issue");
+        assert_eq!(join("https://h/v2", "issue"), "https://h/v2/issue");
+        assert_eq!(encode("a b/ü&=x~"), "a%20b%2F%C3%BC%26%3Dx~");
+    }
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn timeouts() {
+        let env = |v: &str| JobEnv::new([("SHIPCTL_NOTIFY_TIMEOUT".into(), v.into())]);
+        assert_eq!(timeout(&JobEnv::new([])).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(timeout(&env("")).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(timeout(&env("0.5")).unwrap(), Duration::from_millis(500));
+        assert!(timeout(&env("x")).is_err());
+        assert!(timeout(&env("-1")).is_err());
+        assert_eq!(
+            connect_timeout(Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(connect_timeout(DEFAULT_TIMEOUT), CONNECT_TIMEOUT);
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(seconds(Duration::from_secs(30)), "30 s");
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        assert_eq!(
+            redact("bad key abc123 x", &["abc123", ""]),
+            "bad key **** x"
+        );
+    }
+}
