@@ -9,7 +9,7 @@
 # Usage: bench/complete.sh [BINARY]   (default: the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/x86_64-unknown-linux-gnu/release/shipctl}
+bin=${1:-target/x86_64-unknown-linux-musl/release/shipctl}
 [ -x "$bin" ] || cargo build --release --locked
 bin=$(realpath "$bin")
 if ! command -v hyperfine >/dev/null; then

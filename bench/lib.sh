@@ -2,7 +2,7 @@
 # Sets $bin (the release binary, built if missing; or the script's first
 # argument), installs hyperfine if missing, and defines helpers.
 
-bin=${1:-target/x86_64-unknown-linux-gnu/release/shipctl}
+bin=${1:-target/x86_64-unknown-linux-musl/release/shipctl}
 [ -x "$bin" ] || cargo build --release --locked
 bin=$(realpath "$bin")
 if ! command -v hyperfine >/dev/null; then

@@ -20,6 +20,8 @@ mod json;
 
 use clap::FromArgMatches;
 use std::io::Write;
+#[cfg(not(test))]
+use std::os::unix::ffi::OsStrExt;
 
 #[cfg(not(test))]
 unsafe extern "C" {
@@ -29,14 +31,22 @@ unsafe extern "C" {
 /// The C entry point (see `no_main` above).
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
     const SIGPIPE: i32 = 13;
     const SIG_IGN: usize = 1;
     // As std's runtime does: a reader that goes away makes writes fail with
     // EPIPE (handled quietly below) instead of killing the process.
     // SAFETY: setting a signal to SIG_IGN has no handler to race with.
     unsafe { signal(SIGPIPE, SIG_IGN) };
-    let code = match run() {
+    // The arguments come from here: std only collects them itself on glibc.
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes argc valid, NUL-terminated strings.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect();
+    let code = match run(args) {
         Ok(()) => exit::OK,
         Err(err) => report(&err),
     };
@@ -45,8 +55,7 @@ extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
 }
 
 #[cfg_attr(test, allow(dead_code))]
-fn run() -> anyhow::Result<()> {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
     // A completion request from a shell script (`completions/`): answered
     // before anything else is built, and costs the normal path one compare.
     if args.get(1).is_some_and(|a| a == complete::REQUEST) {
