@@ -17,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # peak RSS in MiB of a command
-peak_mib() { python3 -c 'import sys; print("%.1f" % (int(sys.argv[1]) / 1024))' "$(peak_mib "$@")"; }
+peak_mib() { python3 -c 'import sys; print("%.1f" % (int(sys.argv[1]) / 1024))' "$(peak "$@")"; }
 
 echo "== replace: 200 MB template, 1 M placeholders =="
 tpl=$work/template.txt
