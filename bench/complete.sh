@@ -9,13 +9,7 @@
 # Usage: bench/complete.sh [BINARY]   (default: the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/x86_64-unknown-linux-musl/release/shipctl}
-[ -x "$bin" ] || cargo build --release --locked
-bin=$(realpath "$bin")
-if ! command -v hyperfine >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null
-fi
-command -v python3 >/dev/null || { echo "bench: python3 is needed" >&2; exit 1; }
+. bench/lib.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
