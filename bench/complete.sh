@@ -30,9 +30,6 @@ export MYAWSKEYS1_INTEGRATION_ACCESSKEY=AKIAEXAMPLE
 "$bin" __complete bash 2 -- shipctl get_integration_resource_field "" | grep -qx my-aws-keys-1
 "$bin" __complete bash 3 -- shipctl get_integration_resource_field my-aws-keys-1 "" | grep -qx secretKey
 
-mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(str(x["mean"]) for x in r))' "$1"; }
-ms() { python3 -c 'import sys; print("%.2f ms" % (float(sys.argv[1]) * 1000))' "$1"; }
-
 bash_tab="source completions/shipctl.bash; COMP_WORDS=($bin get_integration_resource_field my-aws-keys-1 ''); COMP_CWORD=3; _shipctl"
 hyperfine -N --warmup 50 --runs 1000 --export-json "$work/c.json" \
   '/bin/true' \
