@@ -84,7 +84,9 @@ fn unexpected(c: char, what: &str) -> PathError {
 /// Parse a PATH (`a.b[0].c`, `.a`, `["x.y"]`, `a["x-y"]`, `."k"`) into segments.
 /// An empty PATH, or `.` alone, is the whole document (no segments).
 pub fn parse_path(path: &str) -> Result<Vec<Seg>, PathError> {
-    if path == ".." {
+    // `..` and the bare jq builtins that are whole programs (spec §4 names
+    // `keys`). Written `.keys` or `["keys"]`, they address a key so named.
+    if matches!(path, ".." | "keys" | "keys_unsorted" | "length") {
         return Err(PathError::JqProgram);
     }
     let chars: Vec<(usize, char)> = path.char_indices().collect();
@@ -1830,9 +1832,14 @@ mod tests {
         assert_eq!(parse_path("[\"a\\\"b\\u0041\"]"), Ok(vec![key("a\"bA")]));
         assert_eq!(parse_path("żółć.日本"), Ok(vec![key("żółć"), key("日本")]));
         assert_eq!(parse_path("_x9.0"), Ok(vec![key("_x9"), key("0")]));
-        // bare builtin names are keys (no conformance case makes them programs)
-        assert_eq!(parse_path("keys"), Ok(vec![key("keys")]));
-        assert_eq!(parse_path("length"), Ok(vec![key("length")]));
+        // bare `keys` / `length` are jq programs (spec §4); with a dot or
+        // brackets they are keys, and other builtin names are keys anyway
+        assert_eq!(parse_path("keys"), Err(PathError::JqProgram));
+        assert_eq!(parse_path("length"), Err(PathError::JqProgram));
+        assert_eq!(parse_path(".keys"), Ok(vec![key("keys")]));
+        assert_eq!(parse_path("[\"length\"]"), Ok(vec![key("length")]));
+        assert_eq!(parse_path("a.keys"), Ok(vec![key("a"), key("keys")]));
+        assert_eq!(parse_path("type"), Ok(vec![key("type")]));
     }
 
     #[test]
