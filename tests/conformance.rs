@@ -309,6 +309,18 @@ fn area(name: &str) {
 macro_rules! areas {
     ($($name:ident),* $(,)?) => {
         $( #[test] fn $name() { area(stringify!($name)); } )*
+
+        /// Every case file of tests/data/conformance has its test.
+        #[test]
+        fn every_area_is_run() {
+            let listed = [$(stringify!($name)),*];
+            for entry in std::fs::read_dir(CASES).unwrap() {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                if let Some(area) = name.strip_suffix(".json") {
+                    assert!(listed.contains(&area), "area {area} has no test in areas!(…)");
+                }
+            }
+        }
     };
 }
 
