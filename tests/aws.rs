@@ -85,15 +85,8 @@ impl Job {
     }
 
     fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home())
-            .env("LANG", "C.UTF-8")
-            .env("JOB_PATH", self.dir.path().join("job"))
-            .envs(env.iter().copied())
-            .current_dir(self.dir.path().join("work"));
+        let mut c = crate::util::shipctl(self.dir.path());
+        c.args(args).envs(env.iter().copied());
         c
     }
 

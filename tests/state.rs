@@ -50,21 +50,33 @@ impl Job {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_shipctl"));
+        let mut c = crate::util::shipctl(self.dir.path());
         c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("JOB_PATH", self.job())
             .env("JOB_STATE", self.state())
             .env("JOB_PREVIOUS_STATE", self.job().join("previousState"))
-            .current_dir(self.work())
             .stdin(Stdio::null());
         c
     }
 
     fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
+    }
+
+    /// Start every command at once, then wait for all; each must succeed.
+    fn all_at_once(&self, commands: impl Iterator<Item = Vec<String>>) {
+        let children: Vec<_> = commands
+            .map(|args| {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                self.cmd(&args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            ok(&c.wait_with_output().unwrap());
+        }
     }
 
     /// Every path under the sandbox with its kind, mode and content.
@@ -128,18 +140,10 @@ fn concurrent_put_resource_state_from_16_processes_keeps_every_line() {
     for round in 0..5 {
         let j = Job::new();
         let value = |i: usize| format!("{}-{i}", "x".repeat(200 + i * 37));
-        let children: Vec<_> = (0..16)
-            .map(|i| {
-                j.cmd(&["put_resource_state", "res", &format!("K{i}"), &value(i)])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for c in children {
-            ok(&c.wait_with_output().unwrap());
-        }
+        j.all_at_once((0..16).map(|i| {
+            let (key, value) = (format!("K{i}"), value(i));
+            vec!["put_resource_state".into(), "res".into(), key, value]
+        }));
         let text = j.read("job/state/res.env");
         assert!(text.ends_with('\n'));
         let mut lines: Vec<&str> = text.lines().collect();
@@ -156,23 +160,19 @@ fn concurrent_put_resource_state_from_16_processes_keeps_every_line() {
 #[test]
 fn concurrent_posts_and_puts_leave_whole_lines() {
     let j = Job::new();
-    let children: Vec<_> = (0..16)
-        .map(|i| {
-            let cmd = if i % 2 == 0 {
-                "post_resource_state"
-            } else {
-                "put_resource_state"
-            };
-            j.cmd(&[cmd, "res", &format!("K{i}"), &"v".repeat(100 + i)])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        ok(&c.wait_with_output().unwrap());
-    }
+    j.all_at_once((0..16).map(|i| {
+        let cmd = if i % 2 == 0 {
+            "post_resource_state"
+        } else {
+            "put_resource_state"
+        };
+        vec![
+            cmd.into(),
+            "res".into(),
+            format!("K{i}"),
+            "v".repeat(100 + i),
+        ]
+    }));
     let text = j.read("job/state/res.env");
     assert!(text.ends_with('\n'));
     for line in text.lines() {

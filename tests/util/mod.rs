@@ -6,6 +6,20 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The binary in a hermetic environment rooted at `root`: only PATH,
+/// HOME=`<root>/home`, LANG=C.UTF-8 and JOB_PATH=`<root>/job` are set, and
+/// the working folder is `<root>/work`. Every test sandbox starts here.
+pub fn shipctl(root: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shipctl"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", root.join("home"))
+        .env("LANG", "C.UTF-8")
+        .env("JOB_PATH", root.join("job"))
+        .current_dir(root.join("work"));
+    cmd
+}
+
 pub struct Test {
     pub dir: tempfile::TempDir,
     cmd: Command,
@@ -20,13 +34,7 @@ impl Test {
         for sub in ["job", "home", "work"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_shipctl"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path().join("home"))
-            .env("LANG", "C.UTF-8")
-            .env("JOB_PATH", dir.path().join("job"))
-            .current_dir(dir.path().join("work"));
+        let cmd = shipctl(dir.path());
         Test {
             dir,
             cmd,
