@@ -221,16 +221,10 @@ impl Resource<'_> {
 
 /// A JSON file parsed, `None` when it does not exist; malformed → exit 1.
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            env.trace(format_args!("{}: no such file", path.display()));
-            return Ok(None);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(exit::failure(format!("{} is a folder", path.display())));
-        }
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    // A folder, FIFO or link loop in its place is an error, never a hang.
+    let Some(bytes) = crate::fsutil::read_file(path)? else {
+        env.trace(format_args!("{}: no such file", path.display()));
+        return Ok(None);
     };
     env.trace(format_args!("{}: read", path.display()));
     let value = serde_json::from_slice(&bytes)
