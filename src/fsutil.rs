@@ -560,6 +560,47 @@ pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
     Target::resolve(path)?.read()
 }
 
+/// Read a file the user named as an input that may be a pipe
+/// (`--env-file <(…)`): a regular file, or a FIFO or character device read
+/// to its end; `None` when missing. It never blocks on opening (a FIFO
+/// with no writer reads as empty); a folder, socket, block device or link
+/// loop is an error. Unlike [`read_file`], the path's links are left to the
+/// kernel (`/dev/fd/N` is a link to a pipe).
+pub fn read_input(path: &Path) -> Result<Option<Vec<u8>>> {
+    let flags = rustix::fs::OFlags::NONBLOCK;
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(e, "read", path)),
+    };
+    let md = file.metadata().map_err(|e| io_error(e, "read", path))?;
+    match Kind::of(&md) {
+        Kind::File => {}
+        Kind::Fifo | Kind::CharDevice => {
+            // Read the pipe to its end, waiting for its writer.
+            rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
+                .map_err(|e| io_error(e.into(), "read", path))?;
+        }
+        kind => {
+            return Err(FsError::WrongKind {
+                path: path.to_path_buf(),
+                resolved: path.to_path_buf(),
+                kind,
+                wanted: "a file",
+            }
+            .into());
+        }
+    }
+    let mut data = Vec::new();
+    file.read_to_end(&mut data)
+        .map_err(|e| io_error(e, "read", path))?;
+    Ok(Some(data))
+}
+
 /// One file of [`write_together`].
 pub struct Change<'a> {
     pub target: &'a Target,
