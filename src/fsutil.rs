@@ -171,6 +171,17 @@ fn io_error(e: io::Error, verb: &str, path: &Path) -> anyhow::Error {
     anyhow::Error::new(e).context(format!("could not {verb} {}", path.display()))
 }
 
+/// An error of the `tempfile` crate without the ` at path "…"` it adds
+/// (the message names the target instead; the OS error itself is not
+/// reachable through it).
+fn plain(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) if e.raw_os_error().is_none() => io::Error::new(e.kind(), &text[..at]),
+        _ => e,
+    }
+}
+
 /// The folder a path is in ("." for a bare name).
 fn folder_of(path: &Path) -> &Path {
     match path.parent() {
@@ -368,7 +379,7 @@ impl Target {
                 Source::Fill(fill) => {
                     let mut file = tempfile::tempfile_in(self.folder())
                         .or_else(|_| tempfile::tempfile())
-                        .map_err(fail)?;
+                        .map_err(|e| fail(plain(e)))?;
                     fill(&mut file).map_err(fail)?;
                     Content::File(file)
                 }
@@ -380,13 +391,13 @@ impl Target {
             });
         }
         let mut temp = TempFile::create(self.folder()).map_err(fail)?;
-        let file = temp.file.as_file_mut();
+        let file = &mut temp.file;
         match source {
             Source::Bytes(b) => io::Write::write_all(file, b),
             Source::Fill(fill) => fill(file),
         }
         .map_err(fail)?;
-        let file = temp.file.as_file();
+        let file = &temp.file;
         file.set_permissions(std::fs::Permissions::from_mode(self.new_mode(options)))
             .map_err(fail)?;
         // Keep the replaced file's owner (CI often runs as root over a
@@ -466,27 +477,27 @@ impl Staged<'_> {
                 write_in_place(&file, &content, self.options.sync).map_err(fail)?;
                 Ok(Written::InPlace)
             }
-            How::Rename(temp) => match temp.file.persist(&target.path) {
-                Ok(_locked) => {
+            How::Rename(mut temp) => match temp.rename(&target.path) {
+                Ok(()) => {
                     if self.options.sync {
                         let _ = File::open(target.folder()).and_then(|d| d.sync_all());
                     }
                     Ok(Written::Renamed)
                 }
                 Err(e)
-                    if is_errno(&e.error, rustix::io::Errno::BUSY)
-                        || is_errno(&e.error, rustix::io::Errno::XDEV) =>
+                    if is_errno(&e, rustix::io::Errno::BUSY)
+                        || is_errno(&e, rustix::io::Errno::XDEV) =>
                 {
                     // A mount point (a bind-mounted file) that statx did not
                     // report: write the checked bytes in place. The
-                    // temporary file is removed when `e` drops.
+                    // temporary file is removed when `temp` drops.
                     let file = open_checked(&target.path, true)
                         .map_err(|e| target.open_error(e, "write"))?;
-                    let content = Content::File(e.file.reopen().map_err(fail)?);
+                    let content = Content::File(temp.file.try_clone().map_err(fail)?);
                     write_in_place(&file, &content, self.options.sync).map_err(fail)?;
                     Ok(Written::InPlace)
                 }
-                Err(e) => Err(fail(e.error)),
+                Err(e) => Err(fail(e)),
             },
         }
     }
@@ -740,82 +751,122 @@ fn copy_range(content: &Content, file: &File, from: u64, to: u64) -> io::Result<
     Ok(())
 }
 
+/// A fresh name `.shipctl.<pid>.<random><suffix>` in `dir`.
+fn temp_name(dir: &Path, suffix: &str) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let pid = std::process::id();
+    dir.join(format!(
+        "{TEMP_PREFIX}{pid}.{:012x}{suffix}",
+        h.finish() & 0xffff_ffff_ffff
+    ))
+}
+
 /// A temporary file of the write path: named `.shipctl.<pid>.<random>.tmp`,
 /// mode 0600, locked (`flock`) for as long as it lives, removed when
 /// dropped unless renamed.
 struct TempFile {
-    file: tempfile::NamedTempFile,
+    path: PathBuf,
+    file: File,
+    renamed: bool,
 }
 
 impl TempFile {
     fn create(dir: &Path) -> io::Result<TempFile> {
         sweep_stale(dir);
-        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
-        for _ in 0..8 {
-            let file = tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(TEMP_FILE)
-                .permissions(std::fs::Permissions::from_mode(0o600))
-                .tempfile_in(dir)?;
-            file.as_file().lock()?;
-            // Swept in the instant between its creation and the lock.
-            if file.as_file().metadata()?.nlink() > 0 {
-                return Ok(TempFile { file });
+        for _ in 0..16 {
+            let path = temp_name(dir, TEMP_FILE);
+            let file = match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(rustix::fs::OFlags::CLOEXEC.bits() as i32)
+                .open(&path)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            let temp = TempFile {
+                path,
+                file,
+                renamed: false,
+            };
+            temp.file.lock()?;
+            // Swept in the instant between its creation and the lock?
+            if temp.file.metadata()?.nlink() > 0 {
+                return Ok(temp);
             }
         }
-        Err(io::Error::other("temporary files keep disappearing"))
+        Err(io::Error::other("could not make a temporary file"))
+    }
+
+    /// Rename over `to`; on error the file is still there (and removed on
+    /// drop).
+    fn rename(&mut self, to: &Path) -> io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.renamed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
 /// A staging folder of the write path (`.shipctl.<pid>.<random>.stage`),
 /// locked while it lives, removed with its content when dropped.
 struct TempFolder {
-    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
     _lock: File,
 }
 
 impl TempFolder {
     fn create(dir: &Path) -> Result<TempFolder> {
         sweep_stale(dir);
-        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
-        let fail = |e: io::Error| {
-            anyhow::Error::new(e).context(format!(
-                "could not create a temporary folder in {}",
-                dir.display()
-            ))
-        };
-        for _ in 0..8 {
-            let stage = tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(TEMP_FOLDER)
-                .tempdir_in(dir)
-                .map_err(fail)?;
-            let lock = File::open(stage.path()).map_err(fail)?;
-            lock.lock().map_err(fail)?;
+        let fail = |e: io::Error| io_error(e, "create a temporary folder in", dir);
+        for _ in 0..16 {
+            let path = temp_name(dir, TEMP_FOLDER);
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(fail(e)),
+            }
+            let opened = File::open(&path).and_then(|lock| {
+                lock.lock()?;
+                Ok(lock)
+            });
+            let lock = match opened {
+                Ok(lock) => lock,
+                Err(e) => {
+                    let _ = std::fs::remove_dir(&path);
+                    return Err(fail(e));
+                }
+            };
             if lock.metadata().map_err(fail)?.nlink() > 0 {
-                return Ok(TempFolder {
-                    dir: Some(stage),
-                    _lock: lock,
-                });
+                return Ok(TempFolder { path, _lock: lock });
             }
         }
-        Err(fail(io::Error::other(
-            "temporary folders keep disappearing",
-        )))
+        Err(fail(io::Error::other("could not make a temporary folder")))
     }
 
     fn path(&self) -> &Path {
-        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+        &self.path
     }
 }
 
 impl Drop for TempFolder {
     fn drop(&mut self) {
-        if let Some(dir) = self.dir.take() {
-            // A read-only copy inside must become writable to be removed.
-            make_removable(dir.path());
-            let _ = dir.close();
-        }
+        // A read-only copy inside must become writable to be removed.
+        make_removable(&self.path);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -936,39 +987,62 @@ pub fn lock_folder(dir: &Path) -> Result<Lock> {
 /// cannot be created (a read-only folder, no permission, a full disk), the
 /// lock is on the folder instead — every writer of that folder decides the
 /// same way. The target is resolved first: a loop is [`FsError::Loop`].
+#[allow(dead_code)] // for one file (ecr_login's config.json); AWS uses lock_files
 pub fn lock_beside(path: &Path) -> Result<Lock> {
-    let target = Target::resolve(path)?;
-    let mut name = target.path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock = target.path.with_file_name(name);
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(&lock);
+    let mut locks = lock_files(&[path])?;
+    Ok(locks.pop().expect("one lock for one path"))
+}
+
+/// [`lock_beside`] for several files at once (say the AWS CLI's two):
+/// each lock taken once even where two files share it (the same folder
+/// as the fallback, the same target), and always in the same order (by
+/// device and inode), so that two calls never wait on each other.
+pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
     use rustix::io::Errno;
-    let file = match opened {
-        Ok(f) => f,
-        Err(e)
-            if [
-                Errno::ROFS,
-                Errno::ACCESS,
-                Errno::PERM,
-                Errno::NOSPC,
-                Errno::DQUOT,
-            ]
-            .iter()
-            .any(|&n| is_errno(&e, n)) =>
-        {
-            return lock_folder(target.folder());
+    let mut handles: Vec<((u64, u64), File, PathBuf)> = Vec::new();
+    for path in paths {
+        let target = Target::resolve(path)?;
+        let mut name = target.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock = target.path.with_file_name(name);
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&lock);
+        let fallback = [
+            Errno::ROFS,
+            Errno::ACCESS,
+            Errno::PERM,
+            Errno::NOSPC,
+            Errno::DQUOT,
+        ];
+        let (file, what) = match opened {
+            Ok(f) => (f, lock),
+            Err(e) if fallback.iter().any(|&n| is_errno(&e, n)) => {
+                let dir = target.folder().to_path_buf();
+                let f = File::open(&dir).map_err(|e| io_error(e, "open to lock it", &dir))?;
+                (f, dir)
+            }
+            Err(e) => return Err(io_error(e, "open the lock file", &lock)),
+        };
+        let md = file.metadata().map_err(|e| io_error(e, "lock", &what))?;
+        let key = (md.dev(), md.ino());
+        if handles.iter().all(|(k, _, _)| *k != key) {
+            handles.push((key, file, what));
         }
-        Err(e) => return Err(io_error(e, "open the lock file", &lock)),
-    };
-    file.lock().map_err(|e| io_error(e, "lock", &lock))?;
-    Ok(Lock { _file: file })
+    }
+    handles.sort_by_key(|(k, _, _)| *k);
+    handles
+        .into_iter()
+        .map(|(_, file, what)| {
+            file.lock().map_err(|e| io_error(e, "lock", &what))?;
+            Ok(Lock { _file: file })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -1400,6 +1474,21 @@ mod tests {
         drop(held);
         sweep_stale(d);
         assert!(!live.exists());
+    }
+
+    #[test]
+    fn a_lock_shared_by_two_files_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("a", &link).unwrap();
+        // The same target twice: one lock (a second flock from this process
+        // on another handle would wait for ever).
+        let locks = lock_files(&[&a, &link, &a]).unwrap();
+        assert_eq!(locks.len(), 1);
+        assert!(dir.path().join("a.lock").exists());
+        drop(locks);
+        let _one = lock_beside(&link).unwrap();
     }
 
     #[test]
