@@ -936,3 +936,256 @@ fn folder_in_place_of_the_file() {
 fn no_write_permission() {
     column(Fault::NoPermission);
 }
+
+// ---------------------------------------------------------------------------
+// configure_aws writes both files or neither
+
+/// Run `script` (sh, after `set -e`) in a private mount namespace with the
+/// sandbox's hermetic environment plus `env`; `$BIN` is the binary.
+fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::process::Output {
+    let w = &writers()[0];
+    let mut cmd = command("unshare", w, root);
+    cmd.args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!("set -e\n{script}"))
+        .env("BIN", BIN);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// A job whose resource `keys` has an AWS integration; credentials in
+/// `home/.aws`, config in `cfg/` (both with old content).
+fn aws_job(config: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["job", "home/.aws", "work", "cfg", "host"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    aws_keys(root);
+    write(root, "home/.aws/credentials", AWS_CREDENTIALS);
+    write(root, "cfg/config", config);
+    for f in ["home/.aws/credentials", "cfg/config"] {
+        std::fs::set_permissions(root.join(f), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    dir
+}
+
+fn aws_env(root: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("AWS_CONFIG_FILE", root.join("cfg/config")),
+        ("CREDS", root.join("home/.aws/credentials")),
+        ("CFG", root.join("cfg")),
+        ("HOST", root.join("host")),
+    ]
+}
+
+/// The call fails naming the config file, and neither file (nor their
+/// folders) changed.
+fn neither_written(root: &Path, script: &str, cause: &str) {
+    let creds_before = snapshot(&root.join("home/.aws"));
+    let out = in_namespace(root, &aws_env(root), script);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    let config = root.join("cfg/config");
+    assert!(
+        stderr.contains(&config.display().to_string()) && stderr.contains(cause),
+        "stderr should name {} and {cause:?}: {stderr}",
+        config.display()
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let mut after = snapshot(&root.join("home/.aws"));
+    after.remove(Path::new("credentials.lock"));
+    let d = diff(&creds_before, &after);
+    assert!(d.is_empty(), "credentials changed: {d:?}");
+}
+
+#[test]
+fn configure_aws_config_on_a_read_only_mount_leaves_credentials_alone() {
+    if !may_run("faults::configure_aws_config_on_a_read_only_mount") {
+        return;
+    }
+    let job = aws_job(AWS_CONFIG);
+    let root = job.path();
+    neither_written(
+        root,
+        r#"mount --bind "$CFG" "$CFG"
+mount -o remount,bind,ro "$CFG"
+"$BIN" configure_aws keys --region us-east-1"#,
+        "Read-only file system",
+    );
+    assert_eq!(std::fs::read(root.join("cfg/config")).unwrap(), AWS_CONFIG);
+}
+
+#[test]
+fn configure_aws_config_a_read_only_bind_mounted_file_leaves_credentials_alone() {
+    if !may_run("faults::configure_aws_config_a_read_only_bind_mounted_file") {
+        return;
+    }
+    let job = aws_job(AWS_CONFIG);
+    let root = job.path();
+    write(root, "host/config", AWS_CONFIG);
+    neither_written(
+        root,
+        r#"mount --bind "$HOST/config" "$CFG/config"
+mount -o remount,bind,ro "$CFG/config"
+"$BIN" configure_aws keys --region us-east-1"#,
+        "Read-only file system",
+    );
+    assert_eq!(std::fs::read(root.join("host/config")).unwrap(), AWS_CONFIG);
+}
+
+#[test]
+fn configure_aws_restores_credentials_when_config_fails_after_them() {
+    if !may_run("faults::configure_aws_restores_credentials") {
+        return;
+    }
+    // A config on a full disk, bind-mounted (so written in place, after
+    // the credentials were renamed into place), that must grow past its
+    // last page: the in-place write fails with ENOSPC, and the credentials
+    // get their old bytes back.
+    let mut config = AWS_CONFIG.to_vec();
+    while config.len() < 4070 {
+        config.extend_from_slice(b"# padding to the end of the page\n");
+    }
+    let job = aws_job(&config);
+    let root = job.path();
+    write(root, "host/config", &config);
+    let script = r#"mkdir -p "$HOST/full"
+mount -t tmpfs -o size=64k tmpfs "$HOST/full"
+cp "$HOST/config" "$HOST/full/config"
+dd if=/dev/zero of="$HOST/full/filler" bs=4096 2>/dev/null || true
+mount --bind "$HOST/full/config" "$CFG/config"
+set +e
+"$BIN" configure_aws keys --region us-east-1
+status=$?
+cp "$HOST/full/config" "$HOST/config.after"
+exit $status"#;
+    neither_written(root, script, "No space left on device");
+    assert_eq!(
+        std::fs::read(root.join("host/config.after")).unwrap(),
+        config
+    );
+    // The credentials are the old bytes, mode and owner (a new inode).
+    let creds = root.join("home/.aws/credentials");
+    assert_eq!(std::fs::read(&creds).unwrap(), AWS_CREDENTIALS);
+    assert_eq!(std::fs::metadata(&creds).unwrap().mode() & 0o777, 0o600);
+}
+
+// ---------------------------------------------------------------------------
+// Temporary files of killed writers
+
+fn temporaries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".shipctl."))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("small.yml"), "v=$X\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("X", "1")
+            .current_dir(&work)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Kill `replace` of a big file while its temporary file exists (it
+    // streams for a while; the file grows until one is caught mid-write).
+    let mut size = 32 << 20;
+    let left = loop {
+        let line = b"key: $X and more text to copy around\n";
+        let big: Vec<u8> = line.iter().copied().cycle().take(size).collect();
+        std::fs::write(work.join("big.yml"), &big).unwrap();
+        let mut child = run(&["replace", "big.yml"]);
+        let started = Instant::now();
+        let mut seen = Vec::new();
+        while started.elapsed() < Duration::from_secs(30) {
+            seen = temporaries(&work);
+            if !seen.is_empty() || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let left = temporaries(&work);
+        if !seen.is_empty() && !status.success() && !left.is_empty() {
+            break left;
+        }
+        assert!(size < 1 << 30, "never caught the writer mid-write");
+        size *= 2;
+    };
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].ends_with(".tmp"), "{left:?}");
+    // Another writer's temporary that is still alive: locked by this
+    // process (a writer in another container looks the same).
+    let live = work.join(".shipctl.1.alive000000.tmp");
+    std::fs::write(&live, b"in progress").unwrap();
+    let held = std::fs::File::open(&live).unwrap();
+    held.lock().unwrap();
+    // The next call in that folder removes the dead writer's file only.
+    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.join("small.yml")).unwrap(),
+        "v=1\n"
+    );
+    assert_eq!(temporaries(&work), [".shipctl.1.alive000000.tmp"]);
+    // Once its writer is gone, it goes too.
+    drop(held);
+    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(temporaries(&work).is_empty(), "{:?}", temporaries(&work));
+}
+
+#[test]
+fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::create_dir_all(work.join("tree/sub")).unwrap();
+    std::fs::write(work.join("tree/sub/f"), b"x").unwrap();
+    // A staging folder nobody holds, with a read-only folder inside (as a
+    // copy of a read-only tree leaves it).
+    let stale = state.join(".shipctl.999999.deadbeef0000.stage");
+    std::fs::create_dir_all(stale.join("copy/ro")).unwrap();
+    std::fs::set_permissions(
+        stale.join("copy/ro"),
+        std::fs::Permissions::from_mode(0o500),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["copy_file_to_state", "tree"])
+        .env_clear()
+        .env("JOB_STATE", &state)
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stale.exists());
+    assert_eq!(std::fs::read(state.join("tree/sub/f")).unwrap(), b"x");
+    assert!(temporaries(&state).is_empty());
+}
