@@ -1062,6 +1062,7 @@ pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
 pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     let from = Target::resolve(src)?;
     let to = Target::resolve(dst)?;
+    check_copy_source(src)?;
     match from.kind {
         Kind::File => {
             if to.kind == Kind::Folder {
@@ -1085,15 +1086,7 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
             })?;
             return Ok(());
         }
-        Kind::Folder => {}
-        Kind::Missing => {
-            return Err(io_error(
-                io::Error::from(io::ErrorKind::NotFound),
-                "read",
-                src,
-            ));
-        }
-        _ => return Err(from.wrong_kind("a file or a folder")),
+        _ => {}
     }
     match to.kind {
         Kind::Missing | Kind::Folder => {}
@@ -1118,6 +1111,22 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What [`copy_path`] can copy from `src`: a regular file or a folder
+/// (links followed). Missing, a loop, or another kind is an error — check
+/// it before creating the folder a copy goes into.
+pub fn check_copy_source(src: &Path) -> Result<Kind> {
+    let from = Target::resolve(src)?;
+    match from.kind {
+        Kind::File | Kind::Folder => Ok(from.kind),
+        Kind::Missing => Err(io_error(
+            io::Error::from(io::ErrorKind::NotFound),
+            "read",
+            src,
+        )),
+        _ => Err(from.wrong_kind("a file or a folder")),
+    }
 }
 
 /// Make the contents of folder `dst` (created if missing) an exact copy of

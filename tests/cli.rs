@@ -8,6 +8,7 @@ mod decrypt;
 mod faults;
 mod get;
 mod git_changes;
+mod hostile;
 mod jdk;
 mod notify;
 mod state;
