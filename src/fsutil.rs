@@ -1062,31 +1062,27 @@ pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
 pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     let from = Target::resolve(src)?;
     let to = Target::resolve(dst)?;
-    check_copy_source(src)?;
-    match from.kind {
-        Kind::File => {
-            if to.kind == Kind::Folder {
-                anyhow::bail!(
-                    "cannot replace the folder {} with the file {}",
-                    dst.display(),
-                    src.display()
-                );
-            }
-            to.check_file()?;
-            let mode = from.mode().unwrap_or(0o644) & 0o777;
-            let Some(mut input) = from.open_read()? else {
-                return Err(io_error(
-                    io::Error::from(io::ErrorKind::NotFound),
-                    "read",
-                    src,
-                ));
-            };
-            to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
-                io::copy(&mut input, f).map(|_| ())
-            })?;
-            return Ok(());
+    if check_copy_source(src)? == Kind::File {
+        if to.kind == Kind::Folder {
+            anyhow::bail!(
+                "cannot replace the folder {} with the file {}",
+                dst.display(),
+                src.display()
+            );
         }
-        _ => {}
+        to.check_file()?;
+        let mode = from.mode().unwrap_or(0o644) & 0o777;
+        let Some(mut input) = from.open_read()? else {
+            return Err(io_error(
+                io::Error::from(io::ErrorKind::NotFound),
+                "read",
+                src,
+            ));
+        };
+        to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
+            io::copy(&mut input, f).map(|_| ())
+        })?;
+        return Ok(());
     }
     match to.kind {
         Kind::Missing | Kind::Folder => {}
