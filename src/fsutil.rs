@@ -712,8 +712,11 @@ fn is_mount_point(path: &Path) -> bool {
 
 /// Write `content` over the regular file `file`, in place: grow it first
 /// (a full disk fails here; the file is cut back, unchanged), overwrite
-/// the old part, cut it to the new length.
+/// the old part, cut it to the new length. Under an `flock` on the file
+/// itself, so that two in-place writers of one file never mix (callers'
+/// own locks are on a folder or a `.lock` file, never on the target).
 fn write_in_place(file: &File, content: &Content, sync: bool) -> io::Result<()> {
+    file.lock()?;
     let old_len = file.metadata()?.len();
     let new_len = content.len()?;
     if new_len > old_len
@@ -1511,6 +1514,38 @@ mod tests {
             write_in_place(&f, &Content::Bytes(new), false).unwrap();
             assert_eq!(std::fs::read(&p).unwrap(), new);
         }
+    }
+
+    #[test]
+    fn a_rename_refused_across_devices_falls_back_to_in_place() {
+        // A temporary file on another file system than its target: the
+        // rename fails with EXDEV, as over a bind-mounted file it fails
+        // with EBUSY, and the checked bytes are written in place.
+        let (Ok(shm), Ok(tmp)) = (tempfile::tempdir_in("/dev/shm"), tempfile::tempdir()) else {
+            return;
+        };
+        let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
+        if dev(shm.path()) == dev(tmp.path()) {
+            eprintln!("SKIPPED: fallback test: /dev/shm and the temp folder share a file system");
+            return;
+        }
+        let p = tmp.path().join("f");
+        std::fs::write(&p, b"old content").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let ino = std::fs::metadata(&p).unwrap().ino();
+        let target = Target::resolve(&p).unwrap();
+        let mut temp = TempFile::create(shm.path()).unwrap();
+        io::Write::write_all(&mut temp.file, b"new").unwrap();
+        let staged = Staged {
+            target: &target,
+            options: WriteOptions::PUBLIC,
+            how: How::Rename(temp),
+        };
+        assert_eq!(staged.commit().unwrap(), Written::InPlace);
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let md = std::fs::metadata(&p).unwrap();
+        assert_eq!((md.ino(), md.mode() & 0o777), (ino, 0o640));
+        assert_eq!(std::fs::read_dir(shm.path()).unwrap().count(), 0);
     }
 
     #[test]
