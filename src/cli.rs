@@ -594,7 +594,7 @@ pub struct GitChanges {
     /// The git repository's folder
     #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
     pub path: Option<String>,
-    /// A gitRepo resource: its state folder, and its commit range from version.json
+    /// A gitRepo resource: its state folder, and its commit range ($<R>_IS_PULL_REQUEST, $<R>_BASE_BRANCH, version.json)
     #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
     pub resource: Option<String>,
     /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
