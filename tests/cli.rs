@@ -5,6 +5,7 @@ mod aws_cases;
 mod completions;
 mod conformance;
 mod decrypt;
+mod eval;
 mod get;
 mod git_changes;
 mod jdk;
