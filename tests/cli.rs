@@ -5,6 +5,7 @@ mod aws_cases;
 mod completions;
 mod conformance;
 mod decrypt;
+mod eval;
 mod faults;
 mod get;
 mod git_changes;
