@@ -798,7 +798,10 @@ impl TempFile {
                 file,
                 renamed: false,
             };
-            temp.file.lock()?;
+            // Where flock does not work (some network or FUSE file
+            // systems), go on unlocked: a sweeper there cannot take the
+            // lock either, so it never removes the file.
+            let _ = temp.file.lock();
             // Swept in the instant between its creation and the lock?
             if temp.file.metadata()?.nlink() > 0 {
                 return Ok(temp);
@@ -842,9 +845,9 @@ impl TempFolder {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(fail(e)),
             }
-            let opened = File::open(&path).and_then(|lock| {
-                lock.lock()?;
-                Ok(lock)
+            // Unlocked where flock does not work (see TempFile::create).
+            let opened = File::open(&path).inspect(|lock| {
+                let _ = lock.lock();
             });
             let lock = match opened {
                 Ok(lock) => lock,
@@ -918,8 +921,10 @@ pub fn sweep_stale(dir: &Path) {
         else {
             continue;
         };
+        // Locked: its writer lives. Any other error (flock unsupported
+        // here): nothing can be known, the file stays.
         if handle.try_lock().is_err() {
-            continue; // its writer lives
+            continue;
         }
         // Still the same entry (not replaced since it was opened)?
         let same = match (handle.metadata(), std::fs::symlink_metadata(&path)) {
