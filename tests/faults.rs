@@ -628,8 +628,10 @@ cp -a "$D" "$SNAP/after"
         setup = fault_setup(fault)
     );
     let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
-    let mut cmd = command("unshare", w, root);
-    cmd.args(["-m", "--propagation", "private", "sh", "-c", &script, "sh"])
+    // Outside too, a bound: should anything but the binary hang.
+    let mut cmd = command("timeout", w, root);
+    cmd.args(["-s", "KILL", "120", "unshare"])
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, "sh"])
         .args(&args)
         .env("D", &d)
         .env("F", &f)
@@ -1047,8 +1049,9 @@ fn no_write_permission() {
 /// sandbox's hermetic environment plus `env`; `$BIN` is the binary.
 fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::process::Output {
     let w = &writers()[0];
-    let mut cmd = command("unshare", w, root);
-    cmd.args(["-m", "--propagation", "private", "sh", "-c"])
+    let mut cmd = command("timeout", w, root);
+    cmd.args(["-s", "KILL", "120", "unshare"])
+        .args(["-m", "--propagation", "private", "sh", "-c"])
         .arg(format!("set -e\n{script}"))
         .env("BIN", BIN);
     for (k, v) in env {
