@@ -12,6 +12,7 @@ mod get;
 mod git_changes;
 mod jdk;
 mod notify;
+mod split;
 mod state;
 mod util;
 mod utilities;
