@@ -1062,38 +1062,27 @@ pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
 pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     let from = Target::resolve(src)?;
     let to = Target::resolve(dst)?;
-    match from.kind {
-        Kind::File => {
-            if to.kind == Kind::Folder {
-                anyhow::bail!(
-                    "cannot replace the folder {} with the file {}",
-                    dst.display(),
-                    src.display()
-                );
-            }
-            to.check_file()?;
-            let mode = from.mode().unwrap_or(0o644) & 0o777;
-            let Some(mut input) = from.open_read()? else {
-                return Err(io_error(
-                    io::Error::from(io::ErrorKind::NotFound),
-                    "read",
-                    src,
-                ));
-            };
-            to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
-                io::copy(&mut input, f).map(|_| ())
-            })?;
-            return Ok(());
+    if check_copy_source(src)? == Kind::File {
+        if to.kind == Kind::Folder {
+            anyhow::bail!(
+                "cannot replace the folder {} with the file {}",
+                dst.display(),
+                src.display()
+            );
         }
-        Kind::Folder => {}
-        Kind::Missing => {
+        to.check_file()?;
+        let mode = from.mode().unwrap_or(0o644) & 0o777;
+        let Some(mut input) = from.open_read()? else {
             return Err(io_error(
                 io::Error::from(io::ErrorKind::NotFound),
                 "read",
                 src,
             ));
-        }
-        _ => return Err(from.wrong_kind("a file or a folder")),
+        };
+        to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
+            io::copy(&mut input, f).map(|_| ())
+        })?;
+        return Ok(());
     }
     match to.kind {
         Kind::Missing | Kind::Folder => {}
@@ -1118,6 +1107,22 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What [`copy_path`] can copy from `src`: a regular file or a folder
+/// (links followed). Missing, a loop, or another kind is an error — check
+/// it before creating the folder a copy goes into.
+pub fn check_copy_source(src: &Path) -> Result<Kind> {
+    let from = Target::resolve(src)?;
+    match from.kind {
+        Kind::File | Kind::Folder => Ok(from.kind),
+        Kind::Missing => Err(io_error(
+            io::Error::from(io::ErrorKind::NotFound),
+            "read",
+            src,
+        )),
+        _ => Err(from.wrong_kind("a file or a folder")),
+    }
 }
 
 /// Make the contents of folder `dst` (created if missing) an exact copy of

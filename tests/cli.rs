@@ -10,6 +10,7 @@ mod explain;
 mod faults;
 mod get;
 mod git_changes;
+mod hostile;
 mod jdk;
 mod notify;
 mod split;
