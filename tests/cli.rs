@@ -15,6 +15,7 @@ mod jdk;
 mod notify;
 mod split;
 mod state;
+mod terms;
 mod util;
 mod utilities;
 
