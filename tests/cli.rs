@@ -6,6 +6,7 @@ mod completions;
 mod conformance;
 mod decrypt;
 mod eval;
+mod example_job;
 mod explain;
 mod faults;
 mod get;
