@@ -201,3 +201,42 @@ fn no_job_path_says_there_is_no_folder() {
         "{err}"
     );
 }
+
+/// The AWS files' variables are paths: shown, with what is there.
+#[test]
+fn aws_file_variables_are_shown() {
+    let t = Test::new().file(
+        "job/IN/keys/integration.json",
+        r#"{"accessKey": "AKIAFAKEEXAMPLE00001", "secretKey": "s3cr3t"}"#,
+    );
+    let creds = t.root().join("aws/creds");
+    let out = t
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", "")
+        .args(["--explain", "configure_aws", "keys"])
+        .run()
+        .stdout("")
+        .exit(1);
+    let err = out.stderr_str();
+    assert!(
+        err.contains(&format!(
+            "shipctl: explain: $AWS_SHARED_CREDENTIALS_FILE: set to \"{}\" (does not exist)\n",
+            creds.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("shipctl: explain: $AWS_CONFIG_FILE: set but empty\n"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "shipctl: error: $AWS_CONFIG_FILE is set but empty; unset it or set it to a file\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("s3cr3t") && !err.contains("AKIAFAKE"),
+        "{err}"
+    );
+}
