@@ -12,6 +12,7 @@ mod faults;
 mod get;
 mod git_changes;
 mod hostile;
+mod inputs;
 mod jdk;
 mod notify;
 mod split;

@@ -49,6 +49,10 @@ pub struct Writer {
     pub may_add: &'static [&'static str],
     /// Siblings the command writes too (configure_aws: config).
     pub also_writes: &'static [&'static str],
+    /// The command makes the folder a copy of another (`replicate`'s
+    /// files): whatever is in the file's place is replaced, not written
+    /// through.
+    pub mirrors: bool,
 }
 
 const KEY_ID: &str = "AKIAFAKEEXAMPLE00009";
@@ -105,6 +109,16 @@ fn decrypt_inputs(root: &Path) {
     }
 }
 
+fn tree_in_work(root: &Path) {
+    write(root, "work/tree/f", b"new data\n");
+    write(root, "work/tree/sub/g", b"g\n");
+}
+
+fn replicate_files(root: &Path) {
+    write(root, "job/IN/src/image/a.txt", b"new data\n");
+    write(root, "job/IN/src/image/sub/b.txt", b"b\n");
+}
+
 fn aws_keys(root: &Path) {
     let doc = serde_json::json!({"accessKey": KEY_ID, "secretKey": SECRET});
     write(
@@ -132,6 +146,7 @@ pub fn writers() -> Vec<Writer> {
         siblings: &[("other.env", b"X=1\n")],
         may_add: &[],
         also_writes: &[],
+        mirrors: false,
     };
     let copy = |name, args, setup, dir, shown| Writer {
         name,
@@ -149,6 +164,7 @@ pub fn writers() -> Vec<Writer> {
         siblings: &[("keep.txt", b"keep\n")],
         may_add: &[],
         also_writes: &[],
+        mirrors: false,
     };
     vec![
         state(
@@ -212,6 +228,40 @@ pub fn writers() -> Vec<Writer> {
             "{job}/OUT/tfres/state/data.txt",
         ),
         Writer {
+            name: "copy_file_to_state (folder merge)",
+            args: &["copy_file_to_state", "tree"],
+            env: &[("JOB_STATE", "{job}/state")],
+            setup: tree_in_work,
+            dir: "job/state/tree",
+            file: "f",
+            shown: "{job}/state/tree/f",
+            old: b"old data\n",
+            siblings: &[("keep.txt", b"keep\n")],
+            may_add: &[],
+            // The rest of the copy, merged in beside the file.
+            also_writes: &["sub", "sub/g"],
+            mirrors: false,
+        },
+        Writer {
+            name: "replicate --files-only",
+            args: &["replicate", "src", "dst", "--files-only"],
+            env: &[
+                ("JOB_STATE", "{job}/state"),
+                ("JOB_NAME", "myjob"),
+                ("SRC_TYPE", "image"),
+                ("DST_TYPE", "image"),
+            ],
+            setup: replicate_files,
+            dir: "job/OUT/dst/image",
+            file: "a.txt",
+            shown: "{job}/OUT/dst/image/a.txt",
+            old: b"old data\n",
+            siblings: &[("old.txt", b"old\n")],
+            may_add: &[],
+            also_writes: &[],
+            mirrors: true,
+        },
+        Writer {
             name: "replicate --metadata-only",
             args: &["replicate", "src", "dst", "--metadata-only"],
             env: &[
@@ -228,6 +278,7 @@ pub fn writers() -> Vec<Writer> {
             siblings: &[],
             may_add: &[],
             also_writes: &[],
+            mirrors: false,
         },
         Writer {
             name: "replace",
@@ -241,6 +292,7 @@ pub fn writers() -> Vec<Writer> {
             siblings: &[],
             may_add: &[],
             also_writes: &[],
+            mirrors: false,
         },
         Writer {
             name: "decrypt",
@@ -254,6 +306,7 @@ pub fn writers() -> Vec<Writer> {
             siblings: &[],
             may_add: &[],
             also_writes: &[],
+            mirrors: false,
         },
         Writer {
             name: "configure_aws",
@@ -271,6 +324,7 @@ pub fn writers() -> Vec<Writer> {
                 "credentials.missing.lock",
             ],
             also_writes: &["config"],
+            mirrors: false,
         },
         Writer {
             name: "configure_aws --remove",
@@ -288,6 +342,7 @@ pub fn writers() -> Vec<Writer> {
                 "credentials.missing.lock",
             ],
             also_writes: &["config"],
+            mirrors: false,
         },
     ]
 }
@@ -716,8 +771,10 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
             return Err(format!("exit {} (want 1); stderr {:?}", o.status, o.stderr));
         }
         let line = one_line(&o.stderr)?;
-        if !line.starts_with("shipctl: error: ") || !line.contains(&target) || !line.contains(cause)
-        {
+        // The file, or its folder where the folder refused the temporary.
+        let folder = format!("{}: ", Path::new(&target).parent().unwrap().display());
+        let named = line.contains(&target) || line.contains(&folder);
+        if !line.starts_with("shipctl: error: ") || !named || !line.contains(cause) {
             return Err(format!(
                 "stderr {line:?} should name {target} and {cause:?}"
             ));
@@ -732,6 +789,52 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
                 .unwrap_or(line)
         ))
     };
+    if w.mirrors
+        && matches!(
+            fault,
+            Fault::SymlinkLoop
+                | Fault::DanglingLink
+                | Fault::Fifo
+                | Fault::Folder
+                | Fault::BindMountedFile
+        )
+    {
+        // The folder becomes a copy of the source: what was in the file's
+        // place is replaced (a bind-mounted file, which cannot be, is
+        // written in place and keeps its mode and owner).
+        if o.status != 0 || !o.stderr.is_empty() {
+            return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
+        }
+        let (code, mut want) = reference(w, true);
+        if code != 0 {
+            return Err(format!("the fault-free reference run exited {code}"));
+        }
+        if fault == Fault::BindMountedFile {
+            let Some(Node::File { mode, uid, gid, .. }) = file_node(o, w.file) else {
+                return Err("no target before".into());
+            };
+            let data = data_of(&want, w.file).ok_or("the reference wrote no file")?;
+            if o.host_file != data {
+                return Err("the bind-mounted file does not hold the new content".into());
+            }
+            let node = Node::File {
+                mode,
+                uid,
+                gid,
+                data,
+            };
+            want.insert(PathBuf::from(w.file), node);
+        }
+        let d = diff(&want, &o.after);
+        if !d.is_empty() {
+            return Err(format!("folder is not the copy:\n  {}", d.join("\n  ")));
+        }
+        return Ok(match fault {
+            Fault::BindMountedFile => "exit 0, the folder is the copy; the mounted file written in place, mode and owner kept",
+            _ => "exit 0, the folder is the copy (the entry in the file's place replaced)",
+        }
+        .into());
+    }
     match fault {
         Fault::FullDisk => fail("No space left on device"),
         Fault::ReadOnly => fail("Read-only file system"),
