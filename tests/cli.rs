@@ -6,11 +6,18 @@ mod completions;
 mod conformance;
 mod decrypt;
 mod eval;
+mod example_job;
+mod explain;
+mod faults;
 mod get;
 mod git_changes;
+mod hostile;
+mod inputs;
 mod jdk;
 mod notify;
+mod split;
 mod state;
+mod terms;
 mod util;
 mod utilities;
 
