@@ -235,22 +235,33 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
         secret: &found.secret,
         token: found.token.as_deref(),
     };
+    let mut overriding = Vec::new();
     aws::update(&files, true, |texts| {
-        let old = texts.credentials.as_deref().unwrap_or("");
-        let credentials = ini::set_credentials(old, profile, &creds).map_err(refused)?;
-        let config = match &found.region {
-            Some(region) => {
-                let old = texts.config.as_deref().unwrap_or("");
-                let kind = ini::FileKind::Config;
-                Some(ini::set(old, kind, profile, "region", region).map_err(refused)?)
-            }
-            None => None,
-        };
+        let (credentials, config) = ini::write_profile(
+            texts.credentials.as_deref().unwrap_or(""),
+            texts.config.as_deref().unwrap_or(""),
+            profile,
+            &creds,
+            found.region.as_deref(),
+        )
+        .map_err(refused)?;
+        overriding = ini::resolve(&credentials, &config, profile)
+            .map_err(refused)?
+            .overriding;
         Ok(Edits {
             credentials: Some(credentials),
-            config,
+            config: found.region.is_some().then_some(config),
         })
     })?;
+    if !overriding.is_empty() {
+        diag::warn(format_args!(
+            "profile {profile:?} also has {} (in {} or {}): botocore uses that before the keys \
+             written",
+            overriding.join(", "),
+            files.credentials.display(),
+            files.config.display()
+        ));
+    }
     if env.raw("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
         diag::warn(format_args!(
             "AWS_ACCESS_KEY_ID is set in the environment: it wins over profile {profile:?} \
