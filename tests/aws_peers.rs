@@ -500,3 +500,32 @@ fn key_case_folds_like_python() {
         wrong.join("\n")
     );
 }
+
+/// Where botocore would not use the file's keys or region at all, the keys
+/// are written and one warning line each says why.
+#[test]
+fn what_wins_over_the_written_profile_is_named() {
+    let job = Job::new();
+    put(&job, None, Some("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\n"));
+    let out = job.run(
+        &["configure_aws", "keys", "--profile", "ci", "--region", "eu-west-1"],
+        &[("AWS_DEFAULT_REGION", "us-east-1")],
+    );
+    assert_out(
+        &out,
+        0,
+        "",
+        &format!(
+            "shipctl: warning: profile \"ci\" also has role_arn (in {} or {}): botocore uses \
+             that before the keys written\nshipctl: warning: AWS_DEFAULT_REGION is set in the \
+             environment: it wins over the region eu-west-1 written for profile \"ci\"\n{}",
+            job.creds().display(),
+            job.config().display(),
+            written_both(&job, "ci")
+        ),
+    );
+    assert_eq!(
+        read(&job.config()),
+        "[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\nregion = eu-west-1\n"
+    );
+}

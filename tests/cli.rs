@@ -2,6 +2,7 @@
 
 mod aws;
 mod aws_cases;
+mod aws_diff;
 mod aws_peers;
 mod aws_region;
 mod completions;

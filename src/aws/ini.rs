@@ -787,6 +787,21 @@ fn expected_sem(before: &Sem, section: &str, change: &Change) -> Sem {
     sem
 }
 
+/// The refusal when an edit would leave a file botocore rejects, e.g. a new
+/// section inheriting a `[DEFAULT]` value that botocore cannot parse.
+fn would_break(section: &str, e: IniError) -> IniError {
+    let why = match e {
+        IniError::Parse { line, reason } => format!("line {line}: {reason}"),
+        other => other.to_string(),
+    };
+    IniError::Unsupported {
+        reason: format!(
+            "refusing to edit [{section}]: botocore would then reject the file ({why}); \
+             fix that line first"
+        ),
+    }
+}
+
 fn verify(before: &Sem, out: &str, section: &str, change: &Change) -> Result<(), IniError> {
     let unsafe_edit = || IniError::Unsupported {
         reason: format!(
@@ -794,7 +809,7 @@ fn verify(before: &Sem, out: &str, section: &str, change: &Change) -> Result<(),
              (unusual layout); edit the file by hand"
         ),
     };
-    let after = Doc::parse(out).map_err(|_| unsafe_edit())?.sem;
+    let after = Doc::parse(out).map_err(|e| would_break(section, e))?.sem;
     let mut expected = expected_sem(before, section, change);
     if let Change::SetNested { key, sub, value } = change {
         let key = py_lower(key);
@@ -1324,6 +1339,65 @@ mod tests {
             Some(vec!["profile".into(), String::new()])
         );
         assert_eq!(shlex_split("a\\"), None);
+    }
+
+    #[test]
+    fn keys_lower_like_python_311() {
+        assert_eq!(py_lower("AWS_Access_Key_Id"), "aws_access_key_id");
+        assert_eq!(py_lower("AWS_ACCESS_\u{212a}EY_ID"), "aws_access_key_id");
+        // U+A7CB has no lower-case pair in Unicode 14.0.
+        assert_eq!(py_lower("\u{a7cb}"), "\u{a7cb}");
+        assert_eq!(py_lower("\u{264}"), "\u{264}");
+        assert_eq!(py_lower("ΑΣ"), "ας");
+        assert_eq!(py_lower("ΣA"), "σa");
+        assert_eq!(py_lower("Σ"), "σ");
+        assert_eq!(py_lower("A\u{300}Σ"), "a\u{300}ς");
+        assert_eq!(py_lower("\u{130}"), "i\u{307}");
+        let twice = "[ci]\n\u{a7cb} = 1\n\u{264} = 2\n";
+        assert!(validate_like_botocore(twice.as_bytes()).is_ok());
+        assert!(validate_like_botocore("[ci]\nΑΣ = 1\nας = 2\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn default_blocks_end_sections() {
+        let c = "[ci]\n[DEFAULT]\nregion = x\n";
+        let out = set(c, FileKind::Credentials, "ci", "aws_access_key_id", "A").unwrap();
+        assert_eq!(out, "[ci]\naws_access_key_id = A\n[DEFAULT]\nregion = x\n");
+        let (out, n) = remove(&out, FileKind::Credentials, "ci").unwrap();
+        assert_eq!((out.as_str(), n), ("[DEFAULT]\nregion = x\n", 1));
+        let g = "[profile ci]\nregion = a\n[DEFAULT]\noutput = json\n[DEFAULT]\nk = v\n";
+        let out = set(g, FileKind::Config, "ci", "region", "b").unwrap();
+        assert_eq!(out, g.replace("region = a", "region = b"));
+    }
+
+    #[test]
+    fn written_profile_resolves_exactly() {
+        let c = Credentials {
+            key_id: "A",
+            secret: "S",
+            token: Some("T"),
+        };
+        let creds = "[DEFAULT]\nregion = us-west-2\naws_security_token = OLD\n[ci]\nregion = x\n";
+        let (nc, ng) = write_profile(creds, "", "ci", &c, Some("eu-west-1")).unwrap();
+        assert_eq!(
+            nc,
+            "[DEFAULT]\nregion = us-west-2\naws_security_token = OLD\n[ci]\nregion = eu-west-1\n\
+             aws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n\
+             aws_security_token = T\n"
+        );
+        assert_eq!(ng, "[profile ci]\nregion = eu-west-1\n");
+        let r = resolve(&nc, &ng, "ci").unwrap();
+        assert_eq!(
+            (r.key_id, r.secret, r.token, r.region),
+            (
+                Some("A".into()),
+                Some("S".into()),
+                Some("T".into()),
+                Some("eu-west-1".into())
+            )
+        );
+        let g = "[profile ci]\nrole_arn = arn:aws:iam::1:role/x\n";
+        assert_eq!(resolve("", g, "ci").unwrap().overriding, vec!["role_arn"]);
     }
 
     #[test]

@@ -262,6 +262,15 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
             files.config.display()
         ));
     }
+    if let (Some(r), Some(v)) = (&found.region, env.raw("AWS_DEFAULT_REGION"))
+        && !v.is_empty()
+        && v != r.as_str()
+    {
+        diag::warn(format_args!(
+            "AWS_DEFAULT_REGION is set in the environment: it wins over the region {r} \
+             written for profile {profile:?}"
+        ));
+    }
     if env.raw("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
         diag::warn(format_args!(
             "AWS_ACCESS_KEY_ID is set in the environment: it wins over profile {profile:?} \
