@@ -19,7 +19,8 @@
 //!
 //! Knobs: `SHIPCTL_DIFF_SECS` (time budget, default 3), `SHIPCTL_DIFF_CASES`
 //! (a fixed number of cases instead), `SHIPCTL_DIFF_SEED` (default below),
-//! `SHIPCTL_DIFF_ONLY` (run one case by its number, to reproduce it).
+//! `SHIPCTL_DIFF_ONLY` (run one case by its number, to reproduce it),
+//! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
 use crate::aws_ini;
 use crate::aws_peers::{Probe, skip};
@@ -447,6 +448,15 @@ fn run_case(n: u64, case: &Case, sb: &Sandbox, probe: &mut Probe, found: &mut Fi
 
     // 2. The real binary.
     let mut cmd = crate::util::shipctl(sb.root.path());
+    if let Some(bin) = std::env::var_os("SHIPCTL_DIFF_BIN") {
+        // Another build (e.g. an older one, to see what it gets wrong).
+        let mut other = std::process::Command::new(bin);
+        other
+            .env_clear()
+            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        other.current_dir(sb.root.path().join("work"));
+        cmd = other;
+    }
     cmd.env("AWS_SHARED_CREDENTIALS_FILE", &cp)
         .env("AWS_CONFIG_FILE", &gp)
         .env("KEYS_INTEGRATION_ACCESSKEY", &case.key_id)

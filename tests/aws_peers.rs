@@ -506,9 +506,20 @@ fn key_case_folds_like_python() {
 #[test]
 fn what_wins_over_the_written_profile_is_named() {
     let job = Job::new();
-    put(&job, None, Some("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\n"));
+    put(
+        &job,
+        None,
+        Some("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\n"),
+    );
     let out = job.run(
-        &["configure_aws", "keys", "--profile", "ci", "--region", "eu-west-1"],
+        &[
+            "configure_aws",
+            "keys",
+            "--profile",
+            "ci",
+            "--region",
+            "eu-west-1",
+        ],
         &[("AWS_DEFAULT_REGION", "us-east-1")],
     );
     assert_out(
