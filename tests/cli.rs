@@ -8,6 +8,7 @@ mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;
+mod eval;
 mod get;
 mod git_changes;
 mod jdk;
