@@ -219,7 +219,9 @@ impl Resource<'_> {
 // ---------------------------------------------------------------------------
 // Readers
 
-/// A JSON file parsed, `None` when it does not exist; malformed → exit 1.
+/// A JSON file parsed by the JSON reader (`json::parse`: strings as jq reads
+/// them, numbers as written), `None` when it does not exist; malformed →
+/// exit 1 naming the file, line and column.
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -233,9 +235,25 @@ pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
         Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
     };
     env.trace(format_args!("{}: read", path.display()));
-    let value = serde_json::from_slice(&bytes)
-        .map_err(|e| exit::failure(format!("malformed JSON in {}: {e}", path.display())))?;
+    let value = crate::json::parse(&bytes)
+        .map_err(|e| exit::failure(format!("{}: {e:#}", path.display())))?;
     Ok(Some(value))
+}
+
+/// The same error again, for a reader's error that is reported from more
+/// than one place (its exit code and message; exit 1 for any other error).
+pub fn copy_error(e: &anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<exit::Exit>() {
+        Some(exit::Exit {
+            code,
+            message: Some(m),
+        }) => exit::with_code(*code, m.clone()),
+        Some(exit::Exit {
+            code,
+            message: None,
+        }) => exit::silent(*code),
+        None => exit::failure(format!("{e:#}")),
+    }
 }
 
 /// A required file: missing → exit 99 naming it.
