@@ -364,12 +364,9 @@ impl<R: Read> Scanner<R> {
                 .extend_from_slice(old.get(self.cap_start..).unwrap_or_default());
             self.cap_start = 0;
         }
-        let nl = old.iter().filter(|&&b| b == b'\n').count() as u64;
-        if nl > 0 {
-            self.lines += nl;
-            if let Some(p) = old.iter().rposition(|&b| b == b'\n') {
-                self.line_start = self.consumed + p as u64 + 1;
-            }
+        if let Some(p) = memchr::memrchr(b'\n', old) {
+            self.lines += memchr::memchr_iter(b'\n', old).count() as u64;
+            self.line_start = self.consumed + p as u64 + 1;
         }
         self.consumed += self.end as u64;
         self.pos = 0;
@@ -445,20 +442,40 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The next byte that is not white space (not consumed).
+    #[inline(always)]
     fn peek_nonws(&mut self) -> Result<Option<u8>> {
-        loop {
-            while let Some(&b) = self.buf.get(self.pos..self.end).and_then(|s| s.first()) {
-                if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                    return Ok(Some(b));
-                }
+        // fast paths: the next byte, or the one after a space (white space
+        // characters are all bytes up to 0x20)
+        match self.buf.get(self.pos..self.end) {
+            Some(&[b, ..]) if b > b' ' => Ok(Some(b)),
+            Some(&[b' ', b, ..]) if b > b' ' => {
                 self.pos += 1;
+                Ok(Some(b))
             }
+            _ => self.peek_nonws_slow(),
+        }
+    }
+
+    #[inline(never)]
+    fn peek_nonws_slow(&mut self) -> Result<Option<u8>> {
+        loop {
+            let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
+            if let Some(n) = rest
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            {
+                let b = rest.get(n).copied();
+                self.pos += n;
+                return Ok(b);
+            }
+            self.pos = self.end;
             if !self.refill()? {
                 return Ok(None);
             }
         }
     }
 
+    #[inline(always)]
     fn need_nonws(&mut self, what: &str) -> Result<u8> {
         match self.peek_nonws()? {
             Some(b) => {
