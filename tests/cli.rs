@@ -8,6 +8,7 @@ mod decrypt;
 mod get;
 mod git_changes;
 mod jdk;
+mod json;
 mod notify;
 mod state;
 mod util;
