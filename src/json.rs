@@ -695,24 +695,23 @@ impl<R: Read> Scanner<R> {
                 b't' => 0x9,
                 b'u' => {
                     let mut cu = self.hex4()?;
-                    // A high surrogate pairs with a low one right after it.
-                    while (0xD800..0xDC00).contains(&cu) {
-                        if self.peek()? != Some(b'\\') {
-                            break;
-                        }
+                    // A high surrogate pairs with a low one right after
+                    // it; else it is U+FFFD and what follows is read on its
+                    // own. (A lone surrogate left in `cu` is no char: put
+                    // writes U+FFFD.)
+                    while (0xD800..0xDC00).contains(&cu) && self.peek()? == Some(b'\\') {
                         self.pos += 1;
-                        put(text.as_deref_mut(), 0xFFFD, false);
                         let e2 = self.need_byte("an escape character")?;
                         if e2 != b'u' {
+                            put(text.as_deref_mut(), 0xFFFD);
                             e = e2;
                             continue 'escape;
                         }
                         let lo = self.hex4()?;
                         if (0xDC00..0xE000).contains(&lo) {
-                            // undo the provisional U+FFFD: it was a pair
-                            put(text.as_deref_mut(), 0xFFFD, true);
                             cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
                         } else {
+                            put(text.as_deref_mut(), 0xFFFD);
                             cu = lo;
                         }
                     }
@@ -720,7 +719,7 @@ impl<R: Read> Scanner<R> {
                 }
                 _ => return Err(self.err_prev("invalid escape in string")),
             };
-            put(text, c, false);
+            put(text, c);
             return Ok(());
         }
     }
@@ -1094,14 +1093,10 @@ fn check_number(lit: &[u8]) -> std::result::Result<(), (usize, &'static str)> {
     }
 }
 
-/// Append code point `c` to `text` (when given) as UTF-8; with `undo`,
-/// remove a U+FFFD appended before instead.
-fn put(text: Option<&mut Vec<u8>>, c: u32, undo: bool) {
+/// Append code point `c` to `text` (when given) as UTF-8; a surrogate is
+/// U+FFFD.
+fn put(text: Option<&mut Vec<u8>>, c: u32) {
     let Some(t) = text else { return };
-    if undo {
-        t.truncate(t.len().saturating_sub(3));
-        return;
-    }
     let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
     t.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
 }
