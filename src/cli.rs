@@ -68,7 +68,7 @@ pub struct IntegrationResource {
     /// Resource name
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub res: String,
-    /// Field (a §5 path); without it, the whole integration.json
+    /// Field, or a path such as a.b[0].c or ["odd.key"]; without it, the whole integration.json
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub field: Option<String>,
 }
@@ -315,7 +315,7 @@ pub enum Command {
 
     /// Print the AWS credentials of a resource as environment variables
     #[command(
-        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  shipctl aws_env my-aws-keys --format powershell | Out-String | Invoke-Expression\n  credential_process = shipctl aws_env my-aws-keys --format json\n\nOn failure stdout has only `false < /dev/null` (formats sh, fish, powershell), so the eval fails too."
     )]
     AwsEnv(AwsEnv),
 
@@ -511,17 +511,34 @@ pub struct Jdk {
     /// `set` (then VERSION), or the VERSION itself
     #[arg(value_name = "set|VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub action: String,
-    /// openjdk7 … openjdk21, oraclejdk8 … oraclejdk21
+    /// openjdkN or oraclejdkN, N 7 or more (e.g. openjdk17; TAB lists the installed ones)
     #[arg(value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub jdk: Option<String>,
+    /// The shell that evaluates the output
+    #[arg(long, value_enum, default_value_t = ShellFormat::Sh)]
+    pub format: ShellFormat,
+}
+
+/// The shell that evaluates the lines `jdk set` prints (see src/eval.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
 }
 
 const JDK_HELP: &str = "\
 A program cannot change the shell that runs it, so jdk prints the commands and
 the shell runs them. JDKs are looked for in /usr/lib/jvm (or $SHIPCTL_JVM_DIR).
+On failure stdout has only `false < /dev/null`, so the eval fails too.
 
-Example:
-  eval \"$(shipctl jdk set openjdk17)\"";
+Examples:
+  eval \"$(shipctl jdk set openjdk17)\"
+  shipctl jdk set openjdk17 --format fish | source
+  shipctl jdk set openjdk17 --format powershell | Out-String | Invoke-Expression";
 
 #[derive(Debug, Args)]
 pub struct ResEnv {
@@ -577,7 +594,7 @@ pub struct GitChanges {
     /// The git repository's folder
     #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
     pub path: Option<String>,
-    /// A gitRepo resource: its state folder, and its commit range from version.json
+    /// A gitRepo resource: its state folder, and its commit range ($<R>_IS_PULL_REQUEST, $<R>_BASE_BRANCH, version.json)
     #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
     pub resource: Option<String>,
     /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
@@ -693,11 +710,36 @@ pub fn command(args: &[OsString]) -> clap::Command {
         "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
         grouped_commands(&cmd)
     );
-    cmd.help_template(template).after_help(
-        "Run `shipctl COMMAND --help` for a command's arguments and an example.\n\
-         Exit codes: 0 ok, 1 failure, 99 usage error or missing file, 82 replace on a folder, 100 decrypt key missing.",
-    )
+    cmd.help_template(template).after_help(format!(
+        "{TERMS_HELP}\n\n\
+         Run `shipctl COMMAND --help` for a command's arguments and an example.\n\
+         Exit codes: 0 ok, 1 failure, 99 usage error or missing file, 82 replace on a folder, 100 decrypt key missing."
+    ))
 }
+
+/// The terms of the command list, defined for someone who never used the
+/// platform (issue 12 item 11); the README's "Terms" says the same.
+const TERMS_HELP: &str = "\
+Terms:
+  RES           A resource: a named input or output of the job (a repository,
+                image, params, credentials...), named as in the pipeline's YML.
+  <R>           A resource's variable prefix, from its name: all but A-Z a-z
+                0-9 _ removed, leading digits removed, upper-cased
+                (my-aws-keys-1 -> MYAWSKEYS1, so $MYAWSKEYS1_ID);
+                get_resource_name prints it.
+  <KEY> <FIELD> <ENV>
+                A key or field name the same way, leading digits kept: param
+                db-host of app-params is $APPPARAMS_PARAMS_DBHOST.
+  IN, OUT       A resource the job reads ($JOB_PATH/IN/<name>/) or writes a new
+                version of ($JOB_PATH/OUT/<name>/). Each folder holds
+                version.json, and for credentials integration.json/.env.
+  integration   An account's credentials and settings (AWS keys, a registry,
+                Slack...), given through a resource ($<R>_INTEGRATION_<FIELD>,
+                integration.json) or attached to the job ($JOB_INTEGRATIONS).
+  job state     $JOB_STATE: saved when the job ends, back as $JOB_PREVIOUS_STATE
+                on its next run; RES.env there becomes a new version of RES.
+
+A lookup reads its variable first, then the resource's files.";
 
 fn grouped_commands(cmd: &clap::Command) -> String {
     let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
@@ -838,7 +880,7 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
 
 /// The index of the command name in argv: the first argument after the
 /// global options.
-fn command_index(args: &[OsString]) -> usize {
+pub fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();

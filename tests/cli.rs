@@ -2,15 +2,26 @@
 
 mod aws;
 mod aws_cases;
+mod aws_diff;
+mod aws_peers;
+mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;
+mod eval;
+mod example_job;
+mod explain;
+mod faults;
 mod get;
 mod git_changes;
+mod hostile;
+mod inputs;
 mod jdk;
 mod json;
 mod notify;
+mod split;
 mod state;
+mod terms;
 mod util;
 mod utilities;
 
