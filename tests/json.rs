@@ -8,7 +8,7 @@
 //! (the seed is printed on stderr with the counts). Every difference must be
 //! one of README.md's "Differences from jq".
 
-use crate::util::{Test, shipctl};
+use crate::util::{Test, have, shipctl};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -621,24 +621,6 @@ fn same_number_line(x: &[u8], y: &[u8]) -> bool {
         Some(v.clamp(f64::MIN, f64::MAX))
     };
     xc == yc && value(&x).is_some() && value(&x) == value(&y)
-}
-
-/// Whether the test may use `tool`: when it cannot, it says so on stderr
-/// and skips, except under `CI=true`, where it fails.
-fn have(tool: &str, test: &str) -> bool {
-    if Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: {tool} is not installed (CI=true)"
-    );
-    eprintln!("SKIPPED: {test}: {tool} is not installed");
-    false
 }
 
 #[test]
