@@ -19,7 +19,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
 use std::io::{self, Read, Write};
 
 use anyhow::{Result, anyhow, bail};
@@ -951,7 +951,7 @@ impl Scanner<io::Empty> {
     /// key's opening quote, offset of the value) — and the offset after `}`.
     fn members_in_jq_order(&mut self) -> Result<(Vec<(usize, usize)>, usize)> {
         let mut members: Vec<(usize, usize)> = Vec::new();
-        let mut index: HashMap<Vec<u8>, usize, KeyHash> = HashMap::default();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut key = Vec::new();
         while self.member(Some(&mut key))? {
             let at = (self.key_at, self.next_at()?);
@@ -973,8 +973,8 @@ impl Scanner<io::Empty> {
     fn objects_with_repeated_keys(&mut self) -> Result<Vec<usize>> {
         let mut found = Vec::new();
         // per open object: its offset, whether a key repeats, its keys' hashes
-        let mut objects: Vec<(usize, bool, HashSet<u64, KeyHash>)> = Vec::new();
-        let mut spare: Vec<HashSet<u64, KeyHash>> = Vec::new();
+        let mut objects: Vec<(usize, bool, HashSet<u64, Hashed>)> = Vec::new();
+        let mut spare: Vec<HashSet<u64, Hashed>> = Vec::new();
         let mut key = Vec::new();
         let base = self.stack.len();
         loop {
@@ -992,7 +992,9 @@ impl Scanner<io::Empty> {
                         break;
                     }
                 } else if self.member(Some(&mut key))? {
-                    let mut h = KeyHasher::default();
+                    // SipHash (std's, fixed keys): 64 bits that collide
+                    // by chance only
+                    let mut h = DefaultHasher::new();
                     h.write(&key);
                     if let Some(o) = objects.last_mut()
                         && !o.2.insert(h.finish())
@@ -1012,38 +1014,25 @@ impl Scanner<io::Empty> {
     }
 }
 
-/// The hash of the key maps above (FxHash's mixing, eight bytes at a time,
-/// then a final mix):
-/// they only group the keys of one value, so speed matters more here than
-/// resistance to crafted keys.
+/// A set of 64-bit hashes that are already well mixed: each is its own hash.
 #[derive(Default)]
-struct KeyHasher(u64);
+struct Same(u64);
 
-type KeyHash = BuildHasherDefault<KeyHasher>;
+type Hashed = BuildHasherDefault<Same>;
 
-impl Hasher for KeyHasher {
+impl Hasher for Same {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            for (w, b) in word.iter_mut().zip(chunk) {
-                *w = *b;
-            }
-            self.write_u64(u64::from_le_bytes(word));
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
         }
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+        self.0 = n;
     }
 
-    /// With murmur3's final mix: hashbrown needs good low and high bits.
     fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
+        self.0
     }
 }
 
