@@ -1898,6 +1898,17 @@ mod tests {
         let mut sc =
             Scanner::from_bytes(br#"{"a":{"b":1,"b":2},"c":[{"d":1},{"e":1,"e":1}]}"#.to_vec());
         assert_eq!(sc.objects_with_repeated_keys().unwrap(), vec![5, 32]);
+        // no false alarm on many similar keys (a weak hash had them collide)
+        let mut doc = String::from("{");
+        for i in 0..200_000 {
+            doc.push_str(&format!("\"key{i}\": {i}, "));
+        }
+        doc.push_str("\"end\": 0}");
+        let mut sc = Scanner::from_bytes(doc.into_bytes());
+        assert_eq!(
+            sc.objects_with_repeated_keys().unwrap(),
+            Vec::<usize>::new()
+        );
     }
 
     #[test]
