@@ -17,6 +17,7 @@ mod git_changes;
 mod hostile;
 mod inputs;
 mod jdk;
+mod json;
 mod notify;
 mod split;
 mod state;

@@ -47,10 +47,6 @@ fn first_field(
     fields: &[&str],
 ) -> Result<Option<String>> {
     for field in fields {
-        let doc = match doc {
-            Ok(d) => Ok(d.clone()),
-            Err(e) => Err(anyhow::anyhow!("{e:#}")),
-        };
         let Some(bytes) = get::integration_field(r, doc, field)? else {
             continue;
         };

@@ -240,7 +240,10 @@ pub fn run(env: &JobEnv, res: &str, args: &[String], out: &mut dyn Write) -> Res
             "unsupported notification integration {master:?} of {res} (Slack, slackKey, webhook, webhookV2, newRelicKey, airBrakeKey, jira; or method irc)"
         )));
     };
-    let fields = Fields { job: &job, doc };
+    let fields = Fields {
+        job: &job,
+        doc: Ok(Some(doc)),
+    };
     match provider {
         Provider::Slack | Provider::Webhook => notify_webhook(&fields, provider),
         Provider::NewRelic => notify_newrelic(&fields, out),
@@ -252,13 +255,13 @@ pub fn run(env: &JobEnv, res: &str, args: &[String], out: &mut dyn Write) -> Res
 /// Integration fields of the resource: env first, then integration.json.
 struct Fields<'a> {
     job: &'a Job<'a>,
-    doc: Value,
+    doc: Result<Option<Value>>,
 }
 
 impl Fields<'_> {
     /// A field, `None` when unset or empty.
     fn get(&self, name: &str) -> Result<Option<String>> {
-        let found = integration_field(&self.job.r, Ok(Some(self.doc.clone())), name)?;
+        let found = integration_field(&self.job.r, &self.doc, name)?;
         Ok(found
             .map(|v| String::from_utf8_lossy(&v).into_owned())
             .filter(|v| !v.is_empty()))
@@ -336,7 +339,7 @@ impl Job<'_> {
             }
             Err(e) => return Err(e).with_context(|| format!("could not read {path}")),
         };
-        if let Err(e) = serde_json::from_slice::<Value>(&bytes) {
+        if let Err(e) = crate::json::parse(&bytes) {
             return Err(exit::usage(format!(
                 "payload file {path} is not valid JSON: {e}"
             )));
@@ -514,7 +517,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
                 client.timeout(),
             );
             let answer = client.send(&lookup, &headers, None, &secrets)?;
-            let doc: Value = serde_json::from_str(&answer.body).map_err(|_| {
+            let doc = crate::json::parse(answer.body.as_bytes()).map_err(|_| {
                 exit::failure(format!(
                     "NewRelic ({}) answered the application lookup with something that is not JSON",
                     http::host_of(&url)
@@ -541,7 +544,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
         client.timeout(),
     );
     let answer = client.send(&post, &headers, Some(Body::json(body)), &secrets)?;
-    let doc: Option<Value> = serde_json::from_str(&answer.body).ok();
+    let doc: Option<Value> = crate::json::parse(answer.body.as_bytes()).ok();
     match doc.as_ref().and_then(|d| d.pointer("/deployment/id")) {
         Some(id) if !id.is_null() => {
             let id = match id {
@@ -676,7 +679,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let Some((name, data)) = attachment else {
         return Ok(());
     };
-    let key = serde_json::from_str::<Value>(&answer.body)
+    let key = crate::json::parse(answer.body.as_bytes())
         .ok()
         .and_then(|d| d.get("key").and_then(Value::as_str).map(str::to_string))
         .filter(|k| !k.is_empty())
