@@ -826,7 +826,7 @@ mod tests {
     use std::ffi::OsString;
 
     fn cmd() -> clap::Command {
-        let mut c = Cli::command();
+        let mut c = crate::cli::with_help(Cli::command());
         c.build();
         c
     }

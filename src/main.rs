@@ -69,11 +69,16 @@ fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
         let env = job::JobEnv::from_process(false, false, None)?;
         return execute(command, &env);
     }
-    let cmd = cli::command(&args);
+    let mut cmd = cli::command(&args);
     let args = cli::prepare_args(&cmd, args);
-    let parsed = cmd
-        .try_get_matches_from(args)
-        .and_then(|m| cli::Cli::from_arg_matches(&m));
+    let parsed = cmd.try_get_matches_from_mut(args).and_then(|m| {
+        let cli = cli::Cli::from_arg_matches(&m);
+        std::mem::forget(m);
+        cli
+    });
+    // The process ends soon: freeing the command tree (and the matches)
+    // piece by piece would cost a tenth of a lookup.
+    std::mem::forget(cmd);
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {

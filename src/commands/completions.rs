@@ -33,7 +33,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<()> {
 /// (`man -l` shows them in turn), generated from the clap command so that
 /// it describes every command of this build.
 pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = Cli::command();
+    let cmd = crate::cli::with_help(Cli::command());
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -74,7 +74,7 @@ pub fn request(args: &[OsString], out: &mut dyn Write) -> Result<()> {
     env.strict = false;
     env.explain = false;
 
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::with_help(Cli::command());
     cmd.build();
     let reply = complete::complete(&cmd, &env, &words);
     out.write_all(complete::render(shell, &reply, joined).as_bytes())?;
