@@ -24,11 +24,11 @@ use std::path::PathBuf;
     arg_required_else_help = true
 )]
 pub struct Cli {
-    /// A lookup that finds nothing prints nothing and exits 1 (also SHIPCTL_STRICT=1)
+    /// A lookup that finds nothing prints nothing and exits 1 (also SHIPCTL_STRICT=1, true, yes or on)
     #[arg(long)]
     pub strict: bool,
 
-    /// Trace on stderr every variable and file a lookup tries (values masked; also SHIPCTL_EXPLAIN=1)
+    /// Trace on stderr every variable and file a lookup tries (values masked; also SHIPCTL_EXPLAIN=1, true, yes or on)
     #[arg(long)]
     pub explain: bool,
 
@@ -780,16 +780,25 @@ pub fn with_help(mut cmd: clap::Command) -> clap::Command {
     );
     cmd.term_width(width)
         .help_template(template)
+        .override_usage("shipctl [OPTIONS] <COMMAND> [ARGS]...")
         .after_help(TOP_AFTER_HELP)
 }
 
-/// The end of `shipctl --help`.
+/// The end of `shipctl --help` (the README's exit-code table, shorter).
 const TOP_AFTER_HELP: &str = "\
 Run `shipctl COMMAND --help` for a command's arguments and an example.
-Exit codes: 0 ok; 1 failure, not found under --strict, or a missing file that \
-copy_file_to_state, replace or decrypt was to act on; 99 usage error, unknown \
-command, or a missing file or folder a command reads (job metadata, the JSON \
-file, --env-file); 82 replace given a folder; 100 decrypt key missing.";
+
+Exit codes:
+  0    success (a lookup that finds nothing prints an empty line)
+  1    failure: a command or request failed, a malformed file, nothing found
+       under --strict, a missing file that copy_file_to_state, replace or
+       decrypt was given to act on
+  99   usage error (missing, empty or extra argument, unknown command or
+       option), or a missing file or folder the command reads: the job's
+       version.json, integration.json/.env, an IN folder, the JSON file of
+       get_json_value, --env-file
+  82   replace was given a folder
+  100  decrypt: the key file is missing";
 
 /// The width help is wrapped to, as clap's `wrap_help` finds it.
 fn terminal_width() -> usize {
@@ -969,10 +978,125 @@ const FAST: &[(&str, FastParse)] = {
     ]
 };
 
+/// The message for a command name that is no command: the one command it
+/// most likely meant (or up to three, best first). A kebab-case or
+/// camelCase spelling of a command (`get-resource-id`, `getResourceId`)
+/// names exactly that command; it is still refused (exit 99), as the
+/// original refused it, so that a script does not come to depend on it.
+pub fn unknown_command(cmd: &clap::Command, typed: &str) -> String {
+    let names: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name())
+        .collect();
+    let quoted = |n: &&str| format!("'{n}'");
+    match suggestions(typed, &names).as_slice() {
+        [] => format!("unknown command '{typed}' (`shipctl --help` lists the commands)"),
+        [one] if *one == snake_case(typed) => format!(
+            "unknown command '{typed}'; did you mean '{one}'? (command names are snake_case)"
+        ),
+        [one] => format!("unknown command '{typed}'; did you mean '{one}'?"),
+        [first @ .., last] => format!(
+            "unknown command '{typed}'; did you mean {} or {}?",
+            first.iter().map(quoted).collect::<Vec<_>>().join(", "),
+            quoted(last)
+        ),
+    }
+}
+
+/// `getResourceId`, `get-resource-id`, `GET_RESOURCE_ID` → `get_resource_id`.
+fn snake_case(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    let mut prev_lower = false;
+    for c in word.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        match c {
+            '-' => out.push('_'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The commands `typed` most likely means, best first: the one it spells in
+/// another case style, else those at the least edit distance (Damerau-
+/// Levenshtein, ties broken by Jaro-Winkler similarity), at most three, and
+/// none when even the best needs more than a third of the word changed.
+fn suggestions<'n>(typed: &str, names: &[&'n str]) -> Vec<&'n str> {
+    let word = snake_case(typed);
+    if let Some(n) = names.iter().find(|n| **n == word) {
+        return vec![n];
+    }
+    let mut scored: Vec<(usize, f64, &str)> = names
+        .iter()
+        .map(|n| {
+            let d = strsim::damerau_levenshtein(&word, n);
+            (d, strsim::jaro_winkler(&word, n), *n)
+        })
+        .collect();
+    let Some(best) = scored.iter().map(|s| s.0).min() else {
+        return Vec::new();
+    };
+    if best > (word.chars().count() / 3).max(2) {
+        return Vec::new();
+    }
+    scored.retain(|s| s.0 == best);
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(b.2)));
+    scored.into_iter().take(3).map(|s| s.2).collect()
+}
+
 /// Global options that take a value (they go before the command name).
 const GLOBAL_WITH_VALUE: &[&str] = &["--env-file"];
 /// Global flags.
 const GLOBAL_FLAGS: &[&str] = &["--strict", "--explain"];
+
+/// Global options written after the command name (`get_params_resource
+/// --strict app x`), once each. There they are ordinary arguments (spec
+/// §3, kept for old scripts: `--strict` is looked up as a resource name),
+/// and `main` says so on stderr. The words of the command `retry` runs are
+/// not looked at.
+pub fn misplaced_global_options(args: &[OsString]) -> Vec<&str> {
+    let i = command_index(args);
+    let retry = args.get(i).is_some_and(|n| n == "retry");
+    let mut found: Vec<&str> = Vec::new();
+    for a in args.get(i + 1..).unwrap_or(&[]) {
+        let Some(a) = a.to_str() else { continue };
+        if retry && (a == "--" || !a.starts_with('-')) {
+            break; // the command retry runs begins
+        }
+        let name = a.split_once('=').map_or(a, |(n, _)| n);
+        let global = GLOBAL_FLAGS.contains(&a) || GLOBAL_WITH_VALUE.contains(&name);
+        if global && !found.contains(&name) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// A switch variable (`SHIPCTL_STRICT`, `SHIPCTL_EXPLAIN`, spec §3): `1`,
+/// `true`, `yes`, `on` in any case are on; `0`, `false`, `no`, `off`, empty
+/// or unset are off; anything else is off with a warning that names the
+/// variable and the words it takes.
+pub fn env_switch(name: &str, value: Option<&std::ffi::OsStr>) -> bool {
+    let Some(value) = value else { return false };
+    let word = value.to_string_lossy();
+    let word = word.trim().to_ascii_lowercase();
+    match word.as_str() {
+        "1" | "true" | "yes" | "on" => true,
+        "0" | "false" | "no" | "off" | "" => false,
+        _ => {
+            crate::diag::warn(format_args!(
+                "{name}={:?} is not a switch value (1, true, yes, on / 0, false, no, off): \
+                 taken as off",
+                value.to_string_lossy()
+            ));
+            false
+        }
+    }
+}
 
 /// Rewrite argv so that clap applies spec §3:
 /// - `--help`/`-h` anywhere after the command name asks for that command's
@@ -1244,5 +1368,109 @@ mod tests {
                 .collect();
             assert!(fast_parse(&args).is_none(), "{case:?}");
         }
+    }
+
+    #[test]
+    fn typos_suggest_the_command_meant() {
+        let cmd = Cli::command();
+        let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+        let s = |t: &str| suggestions(t, &names);
+        assert_eq!(s("get_resource_di"), ["get_resource_id"]);
+        assert_eq!(s("get_resouce_id"), ["get_resource_id"]);
+        assert_eq!(s("get_resource_nam"), ["get_resource_name"]);
+        assert_eq!(s("bump_versoin"), ["bump_version"]);
+        assert_eq!(s("to_upercase"), ["to_uppercase"]);
+        assert_eq!(
+            s("get-integration-resource-field"),
+            ["get_integration_resource_field"]
+        );
+        assert_eq!(
+            s("getIntegrationResourceField"),
+            ["get_integration_resource_field"]
+        );
+        assert_eq!(s("GetResourceId"), ["get_resource_id"]);
+        assert_eq!(s("GET_RESOURCE_ID"), ["get_resource_id"]);
+        assert!(s("frobnicate").is_empty());
+        assert!(s("echo").is_empty());
+        // Every one-letter typo (a letter dropped) of every command
+        // suggests that command, among at most three equally close ones
+        // (`pot_resource_state` is put_… or post_…).
+        for name in &names {
+            for i in 0..name.len() {
+                let typo = format!("{}{}", &name[..i], &name[i + 1..]);
+                if names.contains(&typo.as_str()) {
+                    continue;
+                }
+                let got = s(&typo);
+                assert!(got.len() <= 3, "{typo}: {got:?}");
+                assert!(got.contains(name), "{typo}: {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn global_options_after_the_command() {
+        let m = |a: &[&str]| {
+            let args: Vec<OsString> = a.iter().map(OsString::from).collect();
+            misplaced_global_options(&args)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            m(&["shipctl", "get_params_resource", "--strict", "app", "x"]),
+            ["--strict"]
+        );
+        assert_eq!(
+            m(&[
+                "shipctl",
+                "--strict",
+                "get_resource_id",
+                "--explain",
+                "--env-file=f",
+                "--strict"
+            ]),
+            ["--explain", "--env-file", "--strict"]
+        );
+        assert!(
+            m(&[
+                "shipctl",
+                "--strict",
+                "--env-file",
+                "f",
+                "get_resource_id",
+                "r"
+            ])
+            .is_empty()
+        );
+        assert!(m(&["shipctl", "get_resource_id", "--strictly"]).is_empty());
+        // The words retry runs are the command's own.
+        assert!(m(&["shipctl", "retry", "tool", "--strict"]).is_empty());
+        assert!(
+            m(&[
+                "shipctl",
+                "retry",
+                "--attempts=2",
+                "--",
+                "tool",
+                "--explain"
+            ])
+            .is_empty()
+        );
+        assert_eq!(m(&["shipctl", "retry", "--strict", "tool"]), ["--strict"]);
+    }
+
+    #[test]
+    fn switch_words() {
+        let on = |v: &str| env_switch("SHIPCTL_STRICT", Some(std::ffi::OsStr::new(v)));
+        for v in ["1", "true", "TRUE", "yes", "Yes", "on", "ON", " on "] {
+            assert!(on(v), "{v}");
+        }
+        for v in [
+            "0", "false", "False", "no", "NO", "off", "Off", "", "2", "enabled", "y",
+        ] {
+            assert!(!on(v), "{v}");
+        }
+        assert!(!env_switch("SHIPCTL_STRICT", None));
     }
 }

@@ -10,6 +10,7 @@ mod git_changes;
 mod jdk;
 mod notify;
 mod state;
+mod usage;
 mod util;
 mod utilities;
 
