@@ -192,7 +192,7 @@ pub enum Command {
     GetGitChanges(GitChanges),
     SplitTests(SplitTests),
     Decrypt(Decrypt),
-    Notify(Notify),
+    Notify(Box<Notify>),
     Jdk(Jdk),
     // --- New in this tool (issues 3, 5) ---
     ConfigureAws(ConfigureAws),
@@ -335,40 +335,91 @@ pub struct ReplicateArgs {
 }
 
 #[derive(Debug, Args)]
+// The last of a repeated option wins, as in the original's loop.
+#[command(args_override_self = true)]
 pub struct Notify {
     /// The notification resource, as in the job's YML
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub res: String,
-    /// Options, spelled --name=value, --name value, -name value or -name=value (listed below)
-    #[arg(
-        value_name = "OPTIONS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub args: Vec<String>,
+    #[command(flatten)]
+    pub options: NotifyOptions,
+}
+
+/// notify's options (spec NOTIFY.md): one list gives their clap
+/// definitions (parse, help, completion) and the `NOTIFY_*` variable each
+/// falls back to. Scripts also write them with one dash (`-text v`,
+/// `-text=v`, as the original read them); [`prepare_args`] turns those
+/// into the two-dash form first. A value may begin with `-`.
+macro_rules! notify_options {
+    ($( $(#[doc = $doc:literal])* $field:ident: $long:literal $value:literal, $env:expr; )*) => {
+        #[derive(Debug, Default, Clone, PartialEq, Args)]
+        pub struct NotifyOptions {
+            $(
+                $(#[doc = $doc])*
+                #[arg(long = $long, value_name = $value, allow_hyphen_values = true)]
+                pub $field: Option<String>,
+            )*
+        }
+
+        impl NotifyOptions {
+            /// Every option: its long name, its `NOTIFY_*` variable (if
+            /// any) and its value.
+            pub fn slots(&mut self) -> Vec<(&'static str, Option<&'static str>, &mut Option<String>)> {
+                vec![$(($long, $env, &mut self.$field)),*]
+            }
+        }
+    };
+}
+
+notify_options! {
+    /// Sender (default Shippable; IRC: Shippable-$BUILD_NUMBER)
+    username: "username" "NAME", Some("NOTIFY_USERNAME");
+    /// IRC server password (default none)
+    password: "password" "PASS", Some("NOTIFY_PASSWORD");
+    /// One recipient instead of the resource's (Slack channel, IRC server[:port]#channel)
+    recipient: "recipient" "R", Some("NOTIFY_RECIPIENT");
+    /// Line above the message (default: the date and time)
+    pretext: "pretext" "TEXT", Some("NOTIFY_PRETEXT");
+    /// The message (default: [$JOB_NAME] <$BUILD_URL|Build#$BUILD_NUMBER>; runCI: [$REPO_FULL_NAME:$BRANCH] …)
+    text: "text" "TEXT", Some("NOTIFY_TEXT");
+    /// Attachment colour (default #65cea7)
+    color: "color" "C", Some("NOTIFY_COLOR");
+    /// Sender icon
+    icon_url: "icon_url" "URL", Some("NOTIFY_ICON_URL");
+    /// Send this JSON file as the body instead of the built one
+    payload: "payload" "FILE", Some("NOTIFY_PAYLOAD");
+    /// NewRelic object type (deployment), Airbrake deploy, Jira issue type
+    kind: "type" "T", Some("NOTIFY_TYPE");
+    /// NewRelic deployment: revision
+    revision: "revision" "R", Some("NOTIFY_REVISION");
+    /// NewRelic deployment, Jira issue: description
+    description: "description" "D", Some("NOTIFY_DESCRIPTION");
+    /// NewRelic deployment: changelog
+    changelog: "changelog" "C", Some("NOTIFY_CHANGELOG");
+    /// NewRelic application id
+    app_id: "appId" "ID", None;
+    /// NewRelic application name
+    app_name: "appName" "NAME", None;
+    /// Airbrake project id; Jira project key
+    project_id: "project-id" "ID", Some("NOTIFY_PROJECT_ID");
+    /// Airbrake deploy: environment
+    environment: "environment" "E", Some("NOTIFY_ENVIRONMENT");
+    /// Airbrake deploy: email
+    email: "email" "E", Some("NOTIFY_EMAIL");
+    /// Airbrake deploy: repository
+    repository: "repository" "R", Some("NOTIFY_REPOSITORY");
+    /// Airbrake deploy: version
+    version: "version" "V", Some("NOTIFY_VERSION");
+    /// Jira issue summary
+    summary: "summary" "S", Some("NOTIFY_SUMMARY");
+    /// Jira: a file to attach to the issue
+    attach_file: "attach-file" "FILE", Some("NOTIFY_ATTACH_FILE");
 }
 
 const NOTIFY_HELP: &str = "\
-Options (each also read from NOTIFY_<NAME>, e.g. NOTIFY_TEXT, NOTIFY_ICON_URL,
-NOTIFY_PROJECT_ID; the command line wins; written --name=value, --name value,
--name value or -name=value):
-  --text TEXT          message (default: [$JOB_NAME] <$BUILD_URL|Build#$BUILD_NUMBER>,
-                       for runCI [$REPO_FULL_NAME:$BRANCH] …)
-  --pretext TEXT       line above the message (default: the date and time)
-  --username NAME      sender (default Shippable; IRC: Shippable-$BUILD_NUMBER)
-  --password PASS      IRC server password (default none)
-  --recipient R        one recipient instead of the resource's recipients
-                       (Slack channel, IRC server[:port]#channel)
-  --color C            attachment colour (default #65cea7)
-  --icon_url URL       sender icon
-  --payload FILE       send this JSON file as the body instead of the built one
-  --type T             NewRelic object type (deployment), Airbrake deploy, Jira issue type
-  --revision R, --description D, --changelog C        NewRelic deployment
-  --appId ID, --appName NAME                          NewRelic application
-  --project-id ID, --environment E, --email E,
-  --repository R, --version V                         Airbrake deploy (--project-id: Jira key)
-  --summary S, --attach-file FILE                     Jira issue
-
+Each option is also read from NOTIFY_<NAME> (NOTIFY_TEXT, NOTIFY_ICON_URL,
+NOTIFY_PROJECT_ID…; not appId, appName); the command line wins. Options are
+written --name=value, --name value, -name value or -name=value.
 SHIPCTL_NOTIFY_TIMEOUT (seconds, default 30) bounds each request.
 
 Examples:
@@ -1098,11 +1149,18 @@ pub fn env_switch(name: &str, value: Option<&std::ffi::OsStr>) -> bool {
     }
 }
 
+/// The commands whose long options may also be written with one dash
+/// (`-text v`), as the original's notify read them; clap knows only `--`.
+const SINGLE_DASH_LONG: &[&str] = &["notify"];
+
 /// Rewrite argv so that clap applies spec §3:
 /// - `--help`/`-h` anywhere after the command name asks for that command's
 ///   help (except among the words `retry` runs, which clap leaves alone);
 /// - for a command without options every argument is a value, so `--` is
-///   put before them (`to_uppercase -n` prints `-N`).
+///   put before them (`to_uppercase -n` prints `-N`);
+/// - for the commands of [`SINGLE_DASH_LONG`], `-name`/`-name=v` of one of
+///   its long options becomes `--name`/`--name=v` (never a word that is the
+///   value of an option).
 pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsString> {
     let i = command_index(&args);
     let Some(name) = args.get(i).and_then(|a| a.to_str()) else {
@@ -1115,21 +1173,73 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
     if !rest.iter().any(|a| a.as_encoded_bytes().starts_with(b"-")) {
         return args; // nothing clap could take for an option
     }
+    let single_dash = SINGLE_DASH_LONG.contains(&name);
     // Build the (deferred) arguments of this one command to look at them.
     let mut sub = sub.clone();
     sub.build();
     let has_options = sub
         .get_arguments()
-        .any(|a| a.get_long().is_some() && a.get_id() != "help" && a.get_id() != "version");
+        .any(|a| a.get_long().is_some() && a.get_id() != "help");
     let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
-    if wants_help && !has_options {
+    if wants_help && (!has_options || single_dash) {
         args.truncate(i + 1);
         args.push("--help".into());
     } else if !has_options {
         // After `--` even a literal `--` among the values is a value.
         args.insert(i + 1, "--".into());
+    } else if single_dash {
+        two_dashes(&sub, &mut args[i + 1..]);
     }
     args
+}
+
+/// Whether the long options of a command may be written with one dash.
+pub fn single_dash_long(name: &str) -> bool {
+    SINGLE_DASH_LONG.contains(&name)
+}
+
+/// [`two_dashes`] for the words of a line being completed.
+pub fn two_dash_words(sub: &clap::Command, words: &[String]) -> Vec<String> {
+    let mut w: Vec<OsString> = words.iter().map(OsString::from).collect();
+    two_dashes(sub, &mut w);
+    w.into_iter()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// `-name` → `--name` and `-name=v` → `--name=v` where an option of `sub`
+/// can be, skipping the value that follows an option written without `=`.
+fn two_dashes(sub: &clap::Command, words: &mut [OsString]) {
+    let mut value_next = false;
+    for word in words {
+        if std::mem::take(&mut value_next) {
+            continue;
+        }
+        let Some(text) = word.to_str() else { continue };
+        if text == "--" {
+            return;
+        }
+        let long = match text.strip_prefix("--") {
+            Some(long) => long,
+            None => match text.strip_prefix('-') {
+                Some(long) if long.len() > 1 => long,
+                _ => continue,
+            },
+        };
+        let (long, inline) = match long.split_once('=') {
+            Some((l, _)) => (l, true),
+            None => (long, false),
+        };
+        // An unknown name is turned too, so that clap's error names it
+        // (`--passwd`, with the similar `--password`), not its first letter.
+        value_next = !inline
+            && sub
+                .get_arguments()
+                .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+        if !text.starts_with("--") {
+            *word = format!("-{text}").into();
+        }
+    }
 }
 
 /// The command name of argv (the first word after the global options), if
@@ -1472,5 +1582,160 @@ mod tests {
             assert!(!on(v), "{v}");
         }
         assert!(!env_switch("SHIPCTL_STRICT", None));
+    }
+
+    /// notify's options through clap, as `main` parses them.
+    fn notify(words: &[&str]) -> Result<NotifyOptions, String> {
+        let args: Vec<OsString> = ["shipctl", "notify", "note"]
+            .iter()
+            .chain(words)
+            .map(OsString::from)
+            .collect();
+        let mut cmd = command(&args);
+        let args = prepare_args(&cmd, args);
+        let m = cmd
+            .try_get_matches_from_mut(args)
+            .map_err(|e| e.to_string())?;
+        match <Cli as clap::FromArgMatches>::from_arg_matches(&m).map_err(|e| e.to_string())? {
+            Cli {
+                command: Command::Notify(n),
+                ..
+            } => Ok(n.options),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn notify_options_three_spellings() {
+        let want = NotifyOptions {
+            text: Some("hi there".into()),
+            payload: Some("f.json".into()),
+            icon_url: Some("u=1".into()),
+            project_id: Some("-7".into()),
+            ..NotifyOptions::default()
+        };
+        for words in [
+            &[
+                "--text=hi there",
+                "--payload=f.json",
+                "--icon_url=u=1",
+                "--project-id=-7",
+            ][..],
+            &[
+                "--text",
+                "hi there",
+                "--payload",
+                "f.json",
+                "--icon_url",
+                "u=1",
+                "--project-id",
+                "-7",
+            ],
+            &[
+                "-text",
+                "hi there",
+                "-payload",
+                "f.json",
+                "-icon_url",
+                "u=1",
+                "-project-id",
+                "-7",
+            ],
+            &[
+                "-text=hi there",
+                "-payload=f.json",
+                "-icon_url=u=1",
+                "-project-id=-7",
+            ],
+        ] {
+            assert_eq!(notify(words), Ok(want.clone()), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn notify_every_option_name() {
+        let names = [
+            "username",
+            "password",
+            "recipient",
+            "pretext",
+            "text",
+            "color",
+            "icon_url",
+            "payload",
+            "type",
+            "revision",
+            "description",
+            "changelog",
+            "appId",
+            "appName",
+            "project-id",
+            "environment",
+            "email",
+            "repository",
+            "version",
+            "summary",
+            "attach-file",
+        ];
+        let mut o = NotifyOptions::default();
+        let defined: Vec<&str> = o.slots().into_iter().map(|(n, _, _)| n).collect();
+        assert_eq!(defined, names);
+        for n in names {
+            for word in [format!("--{n}=v"), format!("-{n}=v")] {
+                let mut o = notify(&[&word]).unwrap();
+                let set: Vec<&str> = o
+                    .slots()
+                    .into_iter()
+                    .filter(|(_, _, v)| v.as_deref() == Some("v"))
+                    .map(|(n, _, _)| n)
+                    .collect();
+                assert_eq!(set, [n], "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn notify_empty_values_repeats_and_values_like_options() {
+        assert_eq!(notify(&["--text="]).unwrap().text.as_deref(), Some(""));
+        assert_eq!(notify(&["--text", ""]).unwrap().text.as_deref(), Some(""));
+        assert_eq!(
+            notify(&["--text=a", "-text", "b"]).unwrap().text.as_deref(),
+            Some("b")
+        );
+        // The next word is the value, even when it looks like an option.
+        let o = notify(&["--text", "--color=x"]).unwrap();
+        assert_eq!((o.text.as_deref(), o.color), (Some("--color=x"), None));
+        let o = notify(&["-text", "-color", "-color", "-text"]).unwrap();
+        assert_eq!(
+            (o.text.as_deref(), o.color.as_deref()),
+            (Some("-color"), Some("-text"))
+        );
+        // `--` ends the options.
+        assert!(notify(&["--", "--text=x"]).is_err());
+    }
+
+    #[test]
+    fn notify_refuses_unknown_options_without_echoing_values() {
+        for words in [
+            &["--icon-url=x"][..],
+            &["--appid=1"],
+            &["--project_id=1"],
+            &["--Text=x"],
+            &["--text"],
+            &["-type"],
+            &["hello"],
+            &["-"],
+            &["--unknown", "x"],
+            &["-V"],
+        ] {
+            assert!(notify(words).is_err(), "{words:?}");
+        }
+        let e = notify(&["--passwd=hunter2"]).unwrap_err();
+        assert!(e.contains("'--passwd'"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = notify(&["-passwd=hunter2"]).unwrap_err();
+        assert!(e.contains("'--passwd'"), "{e}");
+        assert!(e.contains("'--password'"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
     }
 }

@@ -12,7 +12,7 @@
 //! last two ask the shell for its own path completion), then one candidate a
 //! line, in the shell's format (see [`render`]).
 
-use crate::cli::Shell;
+use crate::cli::{self, Shell};
 use crate::job::{self, JobEnv};
 use clap::builder::ValueHint;
 use clap::{Arg, ArgAction};
@@ -246,11 +246,11 @@ impl Pos {
 
 pub const BUMP_ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
 
-/// Value rules by command name and positional index. They hold for
-/// commands that do not exist yet too: a rule applies once its command
-/// lands. Positions without a rule fall back to the clap argument (its
-/// possible values, a resource name for an argument called `res`, a path
-/// for a path argument).
+/// Value rules by command name and positional index; each names a real
+/// command and one of its positions (`every_rule_names_a_real_command_and_option`).
+/// Positions without a rule fall back to the clap argument (its possible
+/// values, a resource name for an argument called `res`, a path for a path
+/// argument).
 const POSITIONAL: &[(&str, Pos, Source)] = {
     use Pos::*;
     use Source::*;
@@ -298,13 +298,15 @@ const POSITIONAL: &[(&str, Pos, Source)] = {
     ]
 };
 
-/// Value rules for options, by command name and long option name; options
-/// without a rule fall back to the clap argument as positionals do.
+/// Value rules for options, by command name and long option name (a real
+/// option that takes a value); options without a rule fall back to the
+/// clap argument as positionals do.
 const OPTIONS: &[(&str, &str, Source)] = &[
     ("configure_aws", "profile", Source::AwsProfiles),
     ("get_git_changes", "path", Source::Dirs),
     ("get_git_changes", "resource", Source::Resources),
     ("notify", "payload", Source::Files),
+    ("notify", "attach-file", Source::Files),
 ];
 
 /// The source for an argument without a rule.
@@ -404,6 +406,19 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
     };
     let name = sub.get_name();
     let rest = before.get(i..).unwrap_or(&[]);
+    // notify's options may be written with one dash (`-text v`): read the
+    // line as clap will (`cli::prepare_args`), and offer that spelling to
+    // whoever types it.
+    let single_dash = cli::single_dash_long(name);
+    let rest = match single_dash {
+        true => cli::two_dash_words(sub, rest),
+        false => rest.to_vec(),
+    };
+    let one_dash = single_dash && cur.len() > 1 && cur.starts_with('-') && !cur.starts_with("--");
+    let cur_long = match one_dash {
+        true => format!("-{cur}"),
+        false => cur.to_string(),
+    };
 
     // Walk the command's words: options (and the values they take) and
     // positionals.
@@ -413,7 +428,7 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
     let mut values_only = !options;
     let mut pending: Option<&Arg> = None;
     let mut given: Vec<&str> = Vec::new();
-    for w in rest {
+    for w in &rest {
         if pending.take().is_some() {
             continue;
         }
@@ -437,16 +452,23 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
         return option_values(env, name, opt, "", cur);
     }
     if !values_only
-        && cur.starts_with("--")
-        && let Some((opt_word, typed)) = cur.split_once('=')
+        && cur_long.starts_with("--")
+        && let Some((opt_word, typed)) = cur_long.split_once('=')
     {
         if let Some(opt) = find_option(sub, opt_word) {
-            return option_values(env, name, opt, &format!("{opt_word}="), typed);
+            let as_typed = &opt_word[usize::from(one_dash)..];
+            return option_values(env, name, opt, &format!("{as_typed}="), typed);
         }
         return Reply::values(Vec::new(), cur);
     }
     if cur.starts_with('-') && (options || cur.starts_with("--")) && (!values_only || !options) {
-        return Reply::values(options_of(sub), cur);
+        let mut names = options_of(sub);
+        if one_dash {
+            for n in &mut names {
+                n.value.remove(0);
+            }
+        }
+        return Reply::values(names, cur);
     }
 
     // A positional value.
@@ -1117,5 +1139,76 @@ mod tests {
             render(Shell::Elvish, &Reply::of(Kind::Files, ""), false),
             "files\n"
         );
+    }
+
+    #[test]
+    fn every_rule_names_a_real_command_and_option() {
+        let cmd = cmd();
+        for (name, pos, _) in POSITIONAL {
+            let sub = cmd
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("a positional rule names {name}, no command"));
+            let positionals: Vec<&Arg> = sub.get_positionals().collect();
+            let (Pos::At(n) | Pos::From(n)) = *pos;
+            let last_takes_many = positionals
+                .last()
+                .is_some_and(|a| matches!(a.get_action(), ArgAction::Append));
+            assert!(
+                n < positionals.len() || (last_takes_many && n >= positionals.len() - 1),
+                "{name} has no positional argument {n}"
+            );
+        }
+        for (name, long, _) in OPTIONS {
+            let sub = cmd
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("an option rule names {name}, no command"));
+            assert!(
+                sub.get_arguments()
+                    .any(|a| a.get_long() == Some(long) && takes_value(a)),
+                "{name} has no option --{long} that takes a value"
+            );
+        }
+    }
+
+    #[test]
+    fn notify_options_are_completed() {
+        let e = env(&[]);
+        assert_eq!(values(&e, "notify note --te"), ["--text"]);
+        assert_eq!(values(&e, "notify note -te"), ["-text"]);
+        assert_eq!(values(&e, "notify note --attach"), ["--attach-file"]);
+        let all = values(&e, "notify note --");
+        for o in [
+            "--text",
+            "--payload",
+            "--icon_url",
+            "--project-id",
+            "--appId",
+            "--version",
+        ] {
+            assert!(all.contains(&o.to_string()), "{o} in {all:?}");
+        }
+        assert!(!all.contains(&"--strict".to_string()), "{all:?}");
+        // The file options complete paths, however they are written.
+        for line in [
+            "notify note --payload ",
+            "notify note -payload ",
+            "notify note --text hi --payload ",
+            "notify note -text -payload -attach-file ",
+        ] {
+            assert_eq!(kind(&e, line), Kind::Files, "{line}");
+        }
+        for (line, prefix) in [
+            ("notify note --payload=p", "--payload="),
+            ("notify note -payload=p", "-payload="),
+        ] {
+            let r = complete(&cmd(), &e, &words(line));
+            assert_eq!(
+                (r.kind, r.prefix.as_str(), r.typed.as_str()),
+                (Kind::Files, prefix, "p"),
+                "{line}"
+            );
+        }
+        // The value of an option is not an option.
+        assert!(values(&e, "notify note --text -").is_empty());
     }
 }
