@@ -350,15 +350,13 @@ pub struct Notify {
 /// falls back to. Scripts also write them with one dash (`-text v`,
 /// `-text=v`, as the original read them); [`prepare_args`] turns those
 /// into the two-dash form first. A value may begin with `-`.
+/// (`Args` is implemented by a loop over the list rather than derived: 21
+/// derived options cost 28 KB of the binary.)
 macro_rules! notify_options {
-    ($( $(#[doc = $doc:literal])* $field:ident: $long:literal $value:literal, $env:expr; )*) => {
-        #[derive(Debug, Default, Clone, PartialEq, Args)]
+    ($( $(#[doc = $doc:literal])+ $field:ident: $long:literal $value:literal, $env:expr; )*) => {
+        #[derive(Debug, Default, Clone, PartialEq)]
         pub struct NotifyOptions {
-            $(
-                $(#[doc = $doc])*
-                #[arg(long = $long, value_name = $value, allow_hyphen_values = true)]
-                pub $field: Option<String>,
-            )*
+            $( $(#[doc = $doc])+ pub $field: Option<String>, )*
         }
 
         impl NotifyOptions {
@@ -367,8 +365,59 @@ macro_rules! notify_options {
             pub fn slots(&mut self) -> Vec<(&'static str, Option<&'static str>, &mut Option<String>)> {
                 vec![$(($long, $env, &mut self.$field)),*]
             }
+
+            /// Every option: long name, value name, help.
+            const DEFINITIONS: &[(&'static str, &'static str, &'static str)] =
+                &[$(($long, $value, concat!($($doc),+))),*];
         }
     };
+}
+
+impl Args for NotifyOptions {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.args(
+            NotifyOptions::DEFINITIONS
+                .iter()
+                .map(|(long, value, help)| {
+                    clap::Arg::new(*long)
+                        .long(*long)
+                        .value_name(*value)
+                        .help(help.trim())
+                        .action(clap::ArgAction::Set)
+                        .value_parser(clap::builder::ValueParser::string())
+                        .allow_hyphen_values(true)
+                }),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        NotifyOptions::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for NotifyOptions {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut m.clone())
+    }
+
+    fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut options = NotifyOptions::default();
+        options.update_from_arg_matches_mut(m)?;
+        Ok(options)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.update_from_arg_matches_mut(&mut m.clone())
+    }
+
+    fn update_from_arg_matches_mut(&mut self, m: &mut clap::ArgMatches) -> Result<(), clap::Error> {
+        for (long, _, value) in self.slots() {
+            if let Some(v) = m.remove_one::<String>(long) {
+                *value = Some(v);
+            }
+        }
+        Ok(())
+    }
 }
 
 notify_options! {
