@@ -844,16 +844,17 @@ pub const HELP: &[(&str, &[Help])] = &[
 
 /// The clap command for `args`. The help texts ([`HELP`], the grouped list
 /// of `shipctl --help`) are attached only when `args` can show them: a
-/// `-h`/`--help` anywhere, or no known command name (bare `shipctl`, a
-/// typo). An ordinary call builds bare subcommands (issue 11: building the
+/// `-h`/`--help` anywhere, or no known command name (bare `shipctl`,
+/// `shipctl --help`, a typo). An ordinary call builds bare subcommands (issue 11: building the
 /// help of all 45 commands cost a third of a lookup).
 pub fn command(args: &[OsString]) -> clap::Command {
     let cmd = Cli::command();
     let known = command_name(args).is_some_and(|n| cmd.find_subcommand(n).is_some());
     let wants_help = args.iter().skip(1).any(|a| a == "-h" || a == "--help");
-    match known && !wants_help {
-        true => cmd,
-        false => with_help(cmd),
+    match (known, wants_help) {
+        (true, false) => cmd,
+        (true, true) => with_help(cmd),
+        (false, _) => with_top_help(cmd),
     }
 }
 
@@ -864,15 +865,22 @@ pub fn help_of(name: &str) -> Option<&'static Help> {
         .find(|h| h.name == name)
 }
 
-/// `cmd` (the top-level command) with every command's help, the grouped
-/// command list and the exit codes, wrapped to the terminal's width (that
-/// of stdout, else stderr, else `$COLUMNS`, else 100 columns).
+/// `cmd` (the top-level command) with every command's help: its about
+/// line and the text after its arguments.
 pub fn with_help(mut cmd: clap::Command) -> clap::Command {
     for sub in cmd.get_subcommands_mut() {
         if let Some(h) = help_of(sub.get_name()) {
             *sub = std::mem::take(sub).about(h.about).after_help(h.after);
         }
     }
+    cmd
+}
+
+/// [`with_help`], and the help of `shipctl` itself: the commands by group
+/// and the exit codes, wrapped to the terminal's width as clap wraps the
+/// rest (that of stdout, else stderr, else `$COLUMNS`, else 100 columns).
+fn with_top_help(cmd: clap::Command) -> clap::Command {
+    let cmd = with_help(cmd);
     let width = terminal_width();
     let template = format!(
         "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
@@ -1413,7 +1421,7 @@ mod tests {
 
     #[test]
     fn grouped_list_wraps_under_itself() {
-        let cmd = with_help(Cli::command());
+        let cmd = with_top_help(Cli::command());
         let text = grouped_commands(&cmd, 60);
         // Only a word longer than the room left stays whole past the edge.
         let fits = |l: &str| l.chars().count() <= 60 || l.split_whitespace().count() <= 2;
