@@ -118,7 +118,7 @@ pub struct IntegrationResource {
     /// Resource name
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub res: String,
-    /// Field (a §5 path); without it, the whole integration.json
+    /// Field, or a path such as a.b[0].c or ["odd.key"]; without it, the whole integration.json
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub field: Option<String>,
 }
@@ -481,17 +481,34 @@ pub struct Jdk {
     /// `set` (then VERSION), or the VERSION itself
     #[arg(value_name = "set|VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub action: String,
-    /// openjdk7 … openjdk21, oraclejdk8 … oraclejdk21
+    /// openjdkN or oraclejdkN, N 7 or more (e.g. openjdk17; TAB lists the installed ones)
     #[arg(value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub jdk: Option<String>,
+    /// The shell that evaluates the output
+    #[arg(long, value_enum, default_value_t = ShellFormat::Sh)]
+    pub format: ShellFormat,
+}
+
+/// The shell that evaluates the lines `jdk set` prints (see src/eval.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
 }
 
 const JDK_HELP: &str = "\
 A program cannot change the shell that runs it, so jdk prints the commands and
 the shell runs them. JDKs are looked for in /usr/lib/jvm (or $SHIPCTL_JVM_DIR).
+On failure stdout has only `false < /dev/null`, so the eval fails too.
 
-Example:
-  eval \"$(shipctl jdk set openjdk17)\"";
+Examples:
+  eval \"$(shipctl jdk set openjdk17)\"
+  shipctl jdk set openjdk17 --format fish | source
+  shipctl jdk set openjdk17 --format powershell | Out-String | Invoke-Expression";
 
 positionals!(ResEnv {
     /// Resource name
@@ -544,7 +561,7 @@ pub struct GitChanges {
     /// The git repository's folder
     #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
     pub path: Option<String>,
-    /// A gitRepo resource: its state folder, and its commit range from version.json
+    /// A gitRepo resource: its state folder, and its commit range ($<R>_IS_PULL_REQUEST, $<R>_BASE_BRANCH, version.json)
     #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
     pub resource: Option<String>,
     /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
@@ -826,7 +843,7 @@ pub const HELP: &[(&str, &[Help])] = &[
             Help {
                 name: "aws_env",
                 about: "Print the AWS credentials of a resource as environment variables",
-                after: "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json",
+                after: "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  shipctl aws_env my-aws-keys --format powershell | Out-String | Invoke-Expression\n  credential_process = shipctl aws_env my-aws-keys --format json\n\nOn failure stdout has only `false < /dev/null` (formats sh, fish, powershell), so the eval fails too.",
             },
             Help {
                 name: "completions",
@@ -889,8 +906,32 @@ fn with_top_help(cmd: clap::Command) -> clap::Command {
     cmd.term_width(width)
         .help_template(template)
         .override_usage("shipctl [OPTIONS] <COMMAND> [ARGS]...")
-        .after_help(TOP_AFTER_HELP)
+        .after_help(format!("{TERMS_HELP}\n\n{TOP_AFTER_HELP}"))
 }
+
+/// The terms of the command list, defined for someone who never used the
+/// platform (issue 12 item 11); the README's "Terms" says the same.
+const TERMS_HELP: &str = "\
+Terms:
+  RES           A resource: a named input or output of the job (a repository,
+                image, params, credentials...), named as in the pipeline's YML.
+  <R>           A resource's variable prefix, from its name: all but A-Z a-z
+                0-9 _ removed, leading digits removed, upper-cased
+                (my-aws-keys-1 -> MYAWSKEYS1, so $MYAWSKEYS1_ID);
+                get_resource_name prints it.
+  <KEY> <FIELD> <ENV>
+                A key or field name the same way, leading digits kept: param
+                db-host of app-params is $APPPARAMS_PARAMS_DBHOST.
+  IN, OUT       A resource the job reads ($JOB_PATH/IN/<name>/) or writes a new
+                version of ($JOB_PATH/OUT/<name>/). Each folder holds
+                version.json, and for credentials integration.json/.env.
+  integration   An account's credentials and settings (AWS keys, a registry,
+                Slack...), given through a resource ($<R>_INTEGRATION_<FIELD>,
+                integration.json) or attached to the job ($JOB_INTEGRATIONS).
+  job state     $JOB_STATE: saved when the job ends, back as $JOB_PREVIOUS_STATE
+                on its next run; RES.env there becomes a new version of RES.
+
+A lookup reads its variable first, then the resource's files.";
 
 /// The end of `shipctl --help` (the README's exit-code table, shorter).
 const TOP_AFTER_HELP: &str = "\
@@ -1117,43 +1158,51 @@ fn snake_case(word: &str) -> String {
     let mut out = String::with_capacity(word.len() + 4);
     let mut prev_lower = false;
     for c in word.chars() {
-        if c.is_uppercase() && prev_lower {
+        if c.is_ascii_uppercase() && prev_lower {
             out.push('_');
         }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        match c {
-            '-' => out.push('_'),
-            c => out.extend(c.to_lowercase()),
-        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(match c {
+            '-' => '_',
+            c => c.to_ascii_lowercase(),
+        });
     }
     out
 }
 
 /// The commands `typed` most likely means, best first: the one it spells in
-/// another case style, else those at the least edit distance (Damerau-
-/// Levenshtein, ties broken by Jaro-Winkler similarity), at most three, and
-/// none when even the best needs more than a third of the word changed.
+/// another case style, else those at the least edit distance (optimal
+/// string alignment: a swap of two letters counts one; ties broken by Jaro
+/// similarity, then by name), at most three, and none when even the best
+/// needs more than a third of the word changed.
 fn suggestions<'n>(typed: &str, names: &[&'n str]) -> Vec<&'n str> {
     let word = snake_case(typed);
     if let Some(n) = names.iter().find(|n| **n == word) {
         return vec![n];
     }
-    let mut scored: Vec<(usize, f64, &str)> = names
-        .iter()
-        .map(|n| {
-            let d = strsim::damerau_levenshtein(&word, n);
-            (d, strsim::jaro_winkler(&word, n), *n)
-        })
-        .collect();
-    let Some(best) = scored.iter().map(|s| s.0).min() else {
-        return Vec::new();
-    };
-    if best > (word.chars().count() / 3).max(2) {
-        return Vec::new();
+    let limit = (word.chars().count() / 3).max(2);
+    // The best three so far, best first (no sort: it would cost the binary
+    // more than this loop).
+    let mut best: Vec<(usize, f64, &str)> = Vec::with_capacity(4);
+    for name in names {
+        let d = strsim::osa_distance(&word, name);
+        if d > limit {
+            continue;
+        }
+        let entry = (d, strsim::jaro(&word, name), *name);
+        let better = |b: &(usize, f64, &str)| {
+            entry.0 < b.0
+                || (entry.0 == b.0 && (entry.1 > b.1 || (entry.1 == b.1 && entry.2 < b.2)))
+        };
+        let at = best.iter().position(better).unwrap_or(best.len());
+        best.insert(at, entry);
+        best.truncate(3);
     }
-    scored.retain(|s| s.0 == best);
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(b.2)));
-    scored.into_iter().take(3).map(|s| s.2).collect()
+    let least = best.first().map_or(0, |b| b.0);
+    best.into_iter()
+        .filter(|b| b.0 == least)
+        .map(|b| b.2)
+        .collect()
 }
 
 /// Global options that take a value (they go before the command name).
@@ -1307,7 +1356,7 @@ pub fn command_name(args: &[OsString]) -> Option<&str> {
 
 /// The index of the command name in argv: the first argument after the
 /// global options.
-fn command_index(args: &[OsString]) -> usize {
+pub fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();

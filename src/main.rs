@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod complete;
 mod diag;
+mod eval;
 mod exit;
 mod fsutil;
 mod job;
@@ -39,17 +40,22 @@ extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
     // SAFETY: setting a signal to SIG_IGN has no handler to race with.
     unsafe { signal(SIGPIPE, SIG_IGN) };
     // The arguments come from here: std only collects them itself on glibc.
-    let args = (0..usize::try_from(argc).unwrap_or(0))
+    let args: Vec<std::ffi::OsString> = (0..usize::try_from(argc).unwrap_or(0))
         .map(|i| {
             // SAFETY: the C runtime passes argc valid, NUL-terminated strings.
             let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
             std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect();
+    // A failing `eval "$(shipctl aws_env …)"` must fail too (src/eval.rs).
+    let evaluated = eval::is_evaluated(&args);
     let code = match run(args) {
         Ok(()) => exit::OK,
         Err(err) => report(&err),
     };
+    if code != exit::OK && evaluated {
+        eval::print_failure();
+    }
     let _ = std::io::stdout().flush();
     i32::from(code)
 }
@@ -100,25 +106,24 @@ fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
 }
 
 /// What clap stopped at: `--help` and `--version` print on stdout and
-/// succeed; bare `shipctl` prints the help on stderr and is a usage error;
-/// every other clap error is a usage error (99) whose text follows
+/// succeed; bare `shipctl` is a usage error followed by the help; every
+/// other clap error is a usage error (99) whose text follows
 /// `shipctl: error:` as every error of this tool does (the blank lines of
-/// clap's layout dropped).
+/// clap's layout dropped, the error itself on one line).
 #[cfg_attr(test, allow(dead_code))]
 fn clap_error(e: &clap::Error) -> anyhow::Result<()> {
     use clap::error::ErrorKind;
+    let text = e.render().to_string();
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            e.print()?;
+            std::io::stdout().write_all(text.as_bytes())?;
             Ok(())
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
-            Err(exit::usage("no command given"))
-        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(exit::usage(format!(
+            "no command given\n\n{}",
+            text.trim_end()
+        ))),
         _ => {
-            // The first paragraph (the error itself) becomes one line.
-            let text = e.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
             let mut paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty());
             let first = paragraphs.next().unwrap_or_default();

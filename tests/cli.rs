@@ -2,14 +2,25 @@
 
 mod aws;
 mod aws_cases;
+mod aws_diff;
+mod aws_peers;
+mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;
+mod eval;
+mod example_job;
+mod explain;
+mod faults;
 mod get;
 mod git_changes;
+mod hostile;
+mod inputs;
 mod jdk;
 mod notify;
+mod split;
 mod state;
+mod terms;
 mod usage;
 mod util;
 mod utilities;

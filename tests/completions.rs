@@ -1,7 +1,7 @@
 //! Shell completion (issue 5): the committed scripts are current, and each
 //! shell, given its script, offers the job's commands, resource names and
-//! field names. A test whose shell (or python3, for bash's terminal test)
-//! is not installed says `SKIPPED: …` and passes, and fails under
+//! field names. A test whose shell (or python3, which drives bash in a
+//! terminal) is not installed says SKIPPED and passes, except under
 //! `CI=true` (CI installs bash, zsh, fish and elvish).
 
 use std::path::{Path, PathBuf};
@@ -18,20 +18,6 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("powershell", "completions/_shipctl.ps1"),
     ("elvish", "completions/shipctl.elv"),
 ];
-
-/// A test that cannot run here: say so, and fail under `CI=true`.
-#[track_caller]
-fn skip(why: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a completion test")
-        .to_string();
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test} cannot run under CI: {why}"
-    );
-    eprintln!("SKIPPED: {test}: {why}");
-}
 
 fn script(shell: &str) -> PathBuf {
     let (_, file) = SCRIPTS.iter().find(|(s, _)| *s == shell).unwrap();
@@ -103,7 +89,7 @@ impl Job {
     }
 
     /// A shell command in this environment (PATH finds shipctl); `None`
-    /// (with a notice) when the shell is not installed.
+    /// (SKIPPED; a failure under `CI=true`) when the shell is not installed.
     fn shell(&self, program: &str, args: &[&str]) -> Option<Command> {
         let mut cmd = self.bare_shell(program, args)?;
         self.job_env(&mut cmd);
@@ -118,7 +104,10 @@ impl Job {
             "--version"
         };
         if Command::new(program).arg(version).output().is_err() {
-            skip(&format!("{program} is not installed"));
+            crate::util::unavailable(
+                &format!("{program} completion"),
+                &format!("{program} is not installed"),
+            );
             return None;
         }
         let mut cmd = Command::new(program);
@@ -795,8 +784,7 @@ for m in re.findall(rb"LINE<([^>]*)>", out):
 fn bash_completes_in_a_terminal() {
     // Real readline, real COMP_WORDBREAKS: what the line reads after TAB.
     let job = colon_job();
-    if Command::new("python3").arg("--version").output().is_err() {
-        skip("python3 is not installed (it drives the terminal)");
+    if !crate::util::have("python3", "bash completion in a terminal") {
         return;
     }
     let driver = job.path("drive.py");

@@ -104,7 +104,7 @@ fn clap_errors_have_the_prefix_of_every_error() {
         &["configure_aws", "r", "--bogus"][..],
         &["--bogus", "get_resource_id", "r"],
         &["get_git_changes"],
-        &["aws_env", "r", "--format", "xml"],
+        &["replicate", "a", "b", "--bogus"],
         &["completions", "tcsh"],
     ] {
         let o = Test::new().args(args).run().stdout("").exit(99);
@@ -120,13 +120,14 @@ fn no_command_shows_the_help_and_fails() {
     let o = Test::new().run().stdout("").exit(99);
     let err = o.stderr_str();
     assert!(
-        err.contains("Usage: shipctl [OPTIONS] <COMMAND> [ARGS]..."),
+        err.starts_with("shipctl: error: no command given\n\n"),
         "{err}"
     );
     assert!(
-        err.ends_with("\nshipctl: error: no command given\n"),
+        err.contains("\nUsage: shipctl [OPTIONS] <COMMAND> [ARGS]...\n"),
         "{err}"
     );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
 }
 
 // --- no version flag on subcommands (issue 12, item 3) -----------------

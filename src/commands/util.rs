@@ -130,42 +130,38 @@ fn increment(n: &str) -> String {
 // replace
 
 pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
-    // Every FILE is checked before any is changed.
+    // Every FILE is checked before any is changed: its links (a loop is an
+    // error), its kind (a folder exits 82; a FIFO, socket or device 1,
+    // before it is opened, so nothing can hang).
     let mut targets = Vec::new();
     let mut seen = HashSet::new();
     for f in files {
-        let md = match std::fs::metadata(f) {
-            Ok(md) => md,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let target = fsutil::Target::resolve(f)?;
+        match target.kind() {
+            fsutil::Kind::File => {}
+            fsutil::Kind::Missing => {
                 return Err(exit::failure(format!("{} not found", f.display())));
             }
-            Err(e) => {
-                return Err(e).with_context(|| format!("could not read {}", f.display()));
+            fsutil::Kind::Folder => {
+                return Err(exit::with_code(
+                    exit::IS_FOLDER,
+                    format!("{} is a folder; replace works on files", f.display()),
+                ));
             }
-        };
-        if md.is_dir() {
-            return Err(exit::with_code(
-                exit::IS_FOLDER,
-                format!("{} is a folder; replace works on files", f.display()),
-            ));
-        }
-        if !md.is_file() {
-            return Err(exit::failure(format!(
-                "{} is not a regular file",
-                f.display()
-            )));
+            _ => target.check_file()?,
         }
         // The same file named twice is replaced once (a value that holds
         // `$X` is not expanded again).
-        if seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())) {
-            targets.push(f);
+        let key = std::fs::canonicalize(target.path()).unwrap_or_else(|_| f.clone());
+        if seen.insert(key) {
+            targets.push(target);
         }
     }
     let lookup = |name: &[u8]| std::str::from_utf8(name).ok().and_then(|n| env.raw(n));
     if env.strict {
         let mut unset: Vec<String> = Vec::new();
-        for f in &targets {
-            let input = open(f)?;
+        for t in &targets {
+            let input = open(t)?;
             substitute(input, std::io::sink(), |name| {
                 if lookup(name).is_none() {
                     let name = String::from_utf8_lossy(name).into_owned();
@@ -175,7 +171,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
                 }
                 None
             })
-            .with_context(|| format!("could not read {}", f.display()))?;
+            .with_context(|| format!("could not read {}", t.requested().display()))?;
         }
         if !unset.is_empty() {
             return Err(exit::failure(format!(
@@ -184,9 +180,9 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    for f in targets {
-        let input = open(f)?;
-        fsutil::atomic_write_with(f, None, |out| {
+    for t in targets {
+        let input = open(&t)?;
+        t.write_with(fsutil::WriteOptions::PUBLIC, |out| {
             let out = std::io::BufWriter::with_capacity(CHUNK, out);
             substitute(input, out, |name| lookup(name).map(OsStr::as_bytes))
         })?;
@@ -194,8 +190,10 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn open(f: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(f).with_context(|| format!("could not read {}", f.display()))
+/// A FILE of `replace`, opened for reading (checked: a regular file).
+fn open(t: &fsutil::Target) -> Result<std::fs::File> {
+    t.open_read()?
+        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().display())))
 }
 
 /// How much of the input is read at a time.
@@ -344,10 +342,33 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
                 wait *= 2.0;
             }
         }
-        status = run(env, program, &args);
-        if status == 0 {
-            return Ok(());
-        }
+        let name = program.to_string_lossy();
+        status = match run(env, program, &args) {
+            Ran::Exited(0) => return Ok(()),
+            Ran::Exited(s @ (126 | 127)) => {
+                return Err(exit::with_code(
+                    s,
+                    format!(
+                        "retry: {name} exited with status {s} ({}); not trying again",
+                        match s {
+                            127 => "a command was not found",
+                            _ => "a command could not be executed",
+                        }
+                    ),
+                ));
+            }
+            Ran::Exited(s) => s,
+            Ran::NotStarted(s, e) if !transient(&e) => {
+                return Err(exit::with_code(
+                    s,
+                    format!("retry: could not start {name}: {e}; not trying again"),
+                ));
+            }
+            Ran::NotStarted(s, e) => {
+                diag::warn(format_args!("retry: could not start {name}: {e}"));
+                s
+            }
+        };
     }
     diag::notice(format_args!(
         "retry: {} failed {attempts} time(s); last exit status {status}",
@@ -356,10 +377,28 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
     Err(exit::silent(status))
 }
 
+/// How one run of the command ended.
+enum Ran {
+    /// Its exit status (128+N when killed by signal N).
+    Exited(u8),
+    /// It could not be started: 127 when it was not found, else 126 (the
+    /// shells' codes), and why.
+    NotStarted(u8, std::io::Error),
+}
+
+/// A start that failed for a passing reason, worth another try: the
+/// program file being written (ETXTBSY), no process or memory to spare
+/// (EAGAIN, ENOMEM). Not found and not executable are final.
+fn transient(e: &std::io::Error) -> bool {
+    const ETXTBSY: i32 = 26;
+    const EAGAIN: i32 = 11;
+    const ENOMEM: i32 = 12;
+    matches!(e.raw_os_error(), Some(ETXTBSY | EAGAIN | ENOMEM))
+}
+
 /// Run the command once with the job's variables and the terminal's
-/// stdin/stdout/stderr; its exit status (127 when it cannot be started,
-/// 128+N when killed by signal N).
-fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> u8 {
+/// stdin/stdout/stderr.
+fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> Ran {
     use std::os::unix::process::ExitStatusExt;
     let status = std::process::Command::new(program)
         .args(args)
@@ -367,18 +406,13 @@ fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> u8 {
         .envs(env.vars())
         .status();
     match status {
-        Ok(s) => match (s.code(), s.signal()) {
+        Ok(s) => Ran::Exited(match (s.code(), s.signal()) {
             (Some(c), _) => u8::try_from(c).unwrap_or(exit::FAILURE),
             (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(exit::FAILURE),
             (None, None) => exit::FAILURE,
-        },
-        Err(e) => {
-            diag::warn(format_args!(
-                "retry: could not start {}: {e}",
-                program.to_string_lossy()
-            ));
-            127
-        }
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ran::NotStarted(127, e),
+        Err(e) => Ran::NotStarted(126, e),
     }
 }
 
