@@ -114,7 +114,7 @@ pub fn line_words(
 /// what follows the last of those characters (`R`; nothing after a trailing
 /// `=` or `:`). This is what bash-completion's `_get_comp_words_by_ref -n =:`
 /// and `__ltrim_colon_completions` undo. Here the pieces that touch in
-/// `line` (`COMP_LINE` up to the cursor) are joined again into the words the
+/// `line` (`COMP_LINE`) are joined again into the words the
 /// user sees, and the second value is the part of the current word before
 /// what readline replaces (`--profile=`, `--profile=123456789012:`), which
 /// [`render`] takes off every candidate. Without `line` only `--name`, `=`,

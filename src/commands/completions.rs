@@ -48,8 +48,8 @@ pub fn man(out: &mut dyn Write) -> Result<()> {
 }
 
 /// Answer a completion request; `args` are the words after `__complete`:
-/// `SHELL CWORD [--line LINE] -- WORD…` (bash's stub sends `COMP_LINE` up
-/// to the cursor as LINE, see `complete::line_words`). A malformed request
+/// `SHELL CWORD [--line LINE] -- WORD…` (bash's stub sends `COMP_LINE`
+/// as LINE, see `complete::line_words`). A malformed request
 /// exits 99 without a message (the scripts ignore errors); nothing in the
 /// job environment makes it fail.
 pub fn request(args: &[OsString], out: &mut dyn Write) -> Result<()> {
