@@ -45,9 +45,9 @@ pub fn suffix(name: &str) -> String {
 /// variables.
 pub struct JobEnv {
     vars: HashMap<OsString, OsString>,
-    /// `--strict` or `SHIPCTL_STRICT=1`.
+    /// `--strict` or `SHIPCTL_STRICT` on (see `cli::env_switch`).
     pub strict: bool,
-    /// `--explain` or `SHIPCTL_EXPLAIN=1`.
+    /// `--explain` or `SHIPCTL_EXPLAIN` on.
     pub explain: bool,
 }
 
@@ -55,7 +55,9 @@ impl JobEnv {
     /// An environment from explicit variables (tests build these).
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> JobEnv {
         let vars: HashMap<_, _> = vars.into_iter().collect();
-        let on = |name: &str| vars.get(OsStr::new(name)).is_some_and(|v| v == "1");
+        let on = |name: &str| {
+            crate::cli::env_switch(name, vars.get(OsStr::new(name)).map(|v| v.as_os_str()))
+        };
         let (strict, explain) = (on("SHIPCTL_STRICT"), on("SHIPCTL_EXPLAIN"));
         JobEnv {
             vars,

@@ -22,6 +22,7 @@ mod notify;
 mod split;
 mod state;
 mod terms;
+mod usage;
 mod util;
 mod utilities;
 
