@@ -18,11 +18,11 @@ const SECRET_FIELDS: [&str; 3] = ["secretKey", "aws_secret_access_key", "secretA
 const TOKEN_FIELDS: [&str; 2] = ["sessionToken", "aws_session_token"];
 
 /// What §6 finds for a resource.
-struct Found {
-    key_id: String,
-    secret: String,
-    token: Option<String>,
-    region: Option<String>,
+pub struct Found {
+    pub key_id: String,
+    pub secret: String,
+    pub token: Option<String>,
+    pub region: Option<String>,
 }
 
 /// The first of `fields` that is set and not empty (§4 lookup of each).
@@ -111,7 +111,10 @@ fn region(r: &Resource, given: Option<&str>) -> Result<Option<String>> {
     Ok(None)
 }
 
-fn find(env: &JobEnv, res: &str, given_region: Option<&str>) -> Result<Found> {
+/// The credentials and region of resource `res` (spec §6), the one lookup
+/// of `configure_aws`, `aws_env` and `ecr_login`. Missing key id or secret:
+/// exit 1 naming the variables and fields tried.
+pub fn find(env: &JobEnv, res: &str, given_region: Option<&str>) -> Result<Found> {
     let r = env.resource(res);
     let doc = r.integration_json();
     let key_id = first_field(&r, &doc, &KEY_ID_FIELDS)?;
