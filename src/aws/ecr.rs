@@ -86,16 +86,28 @@ pub fn dns_suffix(region: &str) -> &'static str {
 /// unset), both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true`
 /// in any case; else `https://api.ecr.<region>.<partition's DNS suffix>/`.
 /// `var` reads the job's environment.
+///
+/// The FIPS and dual-stack endpoints (`AWS_USE_FIPS_ENDPOINT`,
+/// `AWS_USE_DUALSTACK_ENDPOINT`) follow per-region exceptions in botocore's
+/// rules; rather than guess one — or quietly leave FIPS — they are refused
+/// unless an endpoint URL is given.
 pub fn endpoint(region: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<Endpoint, String> {
-    let ignore =
-        var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if !ignore {
+    let is_true = |name: &str| var(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         for name in ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"] {
             if let Some(url) = var(name).filter(|v| !v.is_empty()) {
                 let mut found = parse_endpoint(&url).map_err(|e| format!("${name} {e}"))?;
                 found.from = Some(name);
                 return Ok(found);
             }
+        }
+    }
+    for name in ["AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"] {
+        if is_true(name) {
+            return Err(format!(
+                "${name} is true: ecr_login does not derive that endpoint; set \
+                 $AWS_ENDPOINT_URL_ECR to it (e.g. https://ecr-fips.{region}.amazonaws.com)"
+            ));
         }
     }
     parse_endpoint(&format!("https://api.ecr.{region}.{}", dns_suffix(region)))
@@ -435,6 +447,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.from, None);
+        let fips = [("AWS_USE_FIPS_ENDPOINT", "True")];
+        assert!(endpoint("r", &vars(&fips)).unwrap_err().contains("FIPS"));
+        let fips = [
+            ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+            ("AWS_ENDPOINT_URL", "https://f"),
+        ];
+        assert_eq!(endpoint("r", &vars(&fips)).unwrap().host, "f");
         let e = endpoint("r", &vars(&[("AWS_ENDPOINT_URL", "http://[::1]:80/")])).unwrap();
         assert_eq!(e.host, "[::1]");
         for bad in [

@@ -72,7 +72,8 @@ pub fn sign(req: &Request, creds: &Credentials, region: &str, service: &str, tim
     let stamp = amz_date(time);
     let day = &stamp[..8];
     let mut added: Vec<(&'static str, String)> = vec![("X-Amz-Date", stamp.clone())];
-    if let Some(token) = creds.token {
+    // An empty token is no token (botocore tests its truth).
+    if let Some(token) = creds.token.filter(|t| !t.is_empty()) {
         added.push(("X-Amz-Security-Token", token.to_string()));
     }
     // Headers by lower-cased name, values in the order given.
