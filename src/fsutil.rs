@@ -1,157 +1,1046 @@
-//! The only place that writes files: atomically (a temporary file in the
-//! same folder, written, synced, then renamed over the target), so that a
-//! reader or a crash never sees half a file.
+//! The write path: the only place that writes, replaces, copies or locks
+//! files. Every command that writes (state, copies, `replicate`, `replace`,
+//! `decrypt`, `configure_aws`) goes through it, and so must any new one.
+//!
+//! # Shapes
+//!
+//! ```text
+//! let _lock  = fsutil::lock_beside(&path)?;          // or lock_folder(dir)
+//! fsutil::create_folder(parent, Some(0o700))?;       // when the folder may be missing
+//! let target = fsutil::Target::resolve(&path)?;      // links followed, kind known
+//! let old    = target.read()?;                       // Option<Vec<u8>>: None = missing
+//! target.write(&new, WriteOptions::PRIVATE)?;        // or write_with(opts, |file| …)
+//! fsutil::write_together(&[Change { .. }, ..])?;     // several files: all or none
+//! ```
+//!
+//! # Guarantees
+//!
+//! - **Links.** A symbolic link is written through (the link stays a link);
+//!   at most [`MAX_LINK_HOPS`] links are followed. A loop or a longer chain
+//!   is [`FsError::Loop`] ("symbolic link loop at PATH"), before anything is
+//!   read or written. A dangling link is a missing file: a write creates its
+//!   target.
+//! - **Kinds.** Only a regular file (or a missing one) is read or written.
+//!   A folder, FIFO, socket or device is [`FsError::WrongKind`], found
+//!   before anything is opened; files are opened non-blocking and checked
+//!   again (`fstat`) after opening, so a FIFO never makes a call hang.
+//! - **Rename (the normal case): all or nothing.** The new bytes go to a
+//!   temporary file `.shipctl.<pid>.<random>.tmp` in the target's folder
+//!   (mode and owner set as the target's, synced unless
+//!   [`WriteOptions::unsynced`]) that is renamed over the target. A reader,
+//!   a crash or a full disk sees the old file or the new one, never a mix.
+//! - **In place (the target is a mount point: a bind-mounted single file):**
+//!   `rename` is refused there (EBUSY, EXDEV), so the already complete new
+//!   bytes are written into the target itself, still under the caller's
+//!   lock; the file keeps its inode, mode and owner. The file is first grown
+//!   to the new length (a full disk fails here and the file is cut back to
+//!   its old length, unchanged), then overwritten from the start, then cut
+//!   to the new length. A crash or I/O error during that can leave the
+//!   new bytes' first part followed by the old file's rest (or the old file
+//!   followed by the new bytes' tail); never a shorter file, never a hole.
+//! - **Nothing left.** On any error the temporary file is removed. A writer
+//!   holds an exclusive `flock` on its temporary file while it lives; a
+//!   writer that was killed leaves a file nobody holds, and the next write
+//!   in that folder removes it ([`sweep_stale`]). The check needs no pid
+//!   (pids differ between containers that share a folder): a file whose
+//!   lock can be taken has no writer. A writer that finds its fresh
+//!   temporary file swept in the instant before it took the lock (its link
+//!   count is 0) makes another.
+//! - **Errors** are one line naming the path and the cause (`could not write
+//!   PATH: No space left on device (os error 28)`); the exit status is 1.
 
-use anyhow::{Context, Result};
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use anyhow::Result;
+use std::fmt;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Where a write to `path` must land: a symlink is written through to its
-/// target (the link stays a link); anything else is `path` itself.
-pub fn write_target(path: &Path) -> PathBuf {
-    match std::fs::symlink_metadata(path) {
-        Ok(md) if md.file_type().is_symlink() => match std::fs::read_link(path) {
-            Ok(t) if t.is_absolute() => write_target(&t),
-            Ok(t) => write_target(&path.parent().unwrap_or(Path::new(".")).join(t)),
-            Err(_) => path.to_path_buf(),
-        },
-        _ => path.to_path_buf(),
+/// The most symbolic links followed to find a target (Linux's own limit for
+/// a path, `MAXSYMLINKS`).
+pub const MAX_LINK_HOPS: usize = 40;
+
+/// Prefix of every temporary file or folder the write path makes.
+const TEMP_PREFIX: &str = ".shipctl.";
+/// Suffix of a temporary file (the new content of one file).
+const TEMP_FILE: &str = ".tmp";
+/// Suffix of a staging folder (a folder copy being built).
+const TEMP_FOLDER: &str = ".stage";
+
+// ---------------------------------------------------------------------------
+// Kinds and errors
+
+/// What a path is, after following its links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Nothing there (or a dangling link).
+    Missing,
+    File,
+    Folder,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+}
+
+impl Kind {
+    fn of(md: &Metadata) -> Kind {
+        use std::os::unix::fs::FileTypeExt;
+        let t = md.file_type();
+        if t.is_file() {
+            Kind::File
+        } else if t.is_dir() {
+            Kind::Folder
+        } else if t.is_fifo() {
+            Kind::Fifo
+        } else if t.is_socket() {
+            Kind::Socket
+        } else if t.is_char_device() {
+            Kind::CharDevice
+        } else {
+            Kind::BlockDevice
+        }
+    }
+
+    /// "a folder", "a FIFO (named pipe)", … for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Missing => "missing",
+            Kind::File => "a regular file",
+            Kind::Folder => "a folder",
+            Kind::Fifo => "a FIFO (named pipe)",
+            Kind::Socket => "a socket",
+            Kind::CharDevice => "a character device",
+            Kind::BlockDevice => "a block device",
+        }
     }
 }
 
-/// Replace `path` with `data` atomically. The mode is `mode` when given,
-/// else the existing file's mode, else 0644 for a new file.
-pub fn atomic_write(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
-    write_atomically(path, mode, true, |f| f.write_all(data))
+/// The errors of the write path that callers may want to tell apart
+/// (downcast an `anyhow::Error` to it). Everything else is an I/O error
+/// with the path as its context.
+#[derive(Debug)]
+pub enum FsError {
+    /// `path` is a symbolic link loop, or a chain of more than
+    /// [`MAX_LINK_HOPS`] links.
+    Loop { path: PathBuf },
+    /// `path` (a link to `resolved`, when they differ) is of `kind`, where
+    /// `wanted` ("a regular file", "a folder") is needed.
+    WrongKind {
+        path: PathBuf,
+        resolved: PathBuf,
+        kind: Kind,
+        wanted: &'static str,
+    },
 }
 
-/// [`atomic_write`] without the fsync before the rename: every reader and a
-/// killed writer still see the old file or the new one, never a mix; only a
-/// power loss could lose the change. For the job's state files, which live
-/// for one run and are written hundreds of times in a loop (an fsync costs
-/// milliseconds, more than the whole rest of a call).
-pub fn atomic_write_unsynced(path: &Path, data: &[u8]) -> Result<()> {
-    write_atomically(path, None, false, |f| f.write_all(data))
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FsError::Loop { path } => write!(f, "symbolic link loop at {}", path.display()),
+            FsError::WrongKind {
+                path,
+                resolved,
+                kind,
+                wanted,
+            } => {
+                write!(f, "{}", path.display())?;
+                if path != resolved {
+                    write!(f, " (a link to {})", resolved.display())?;
+                }
+                write!(f, " is {}, not {wanted}", kind.describe())
+            }
+        }
+    }
 }
 
-/// Like [`atomic_write`], with the content produced by `fill` (for content
-/// streamed from elsewhere, so memory stays flat).
-pub fn atomic_write_with(
-    path: &Path,
-    mode: Option<u32>,
-    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> Result<()> {
-    write_atomically(path, mode, true, fill)
+impl std::error::Error for FsError {}
+
+fn is_errno(e: &io::Error, errno: rustix::io::Errno) -> bool {
+    e.raw_os_error() == Some(errno.raw_os_error())
 }
 
-fn write_atomically(
-    path: &Path,
-    mode: Option<u32>,
-    sync: bool,
-    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> Result<()> {
-    let target = write_target(path);
-    let dir = match target.parent() {
+/// An I/O error on `path` as one line: a loop becomes [`FsError::Loop`].
+fn io_error(e: io::Error, verb: &str, path: &Path) -> anyhow::Error {
+    if is_errno(&e, rustix::io::Errno::LOOP) {
+        return FsError::Loop {
+            path: path.to_path_buf(),
+        }
+        .into();
+    }
+    anyhow::Error::new(e).context(format!("could not {verb} {}", path.display()))
+}
+
+/// The folder a path is in ("." for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    let mode = mode
-        .or_else(|| {
-            std::fs::metadata(&target)
-                .ok()
-                .map(|m| m.permissions().mode() & 0o7777)
-        })
-        .unwrap_or(0o644);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".shipctl-")
-        .tempfile_in(dir)
-        .with_context(|| format!("could not create a temporary file in {}", dir.display()))?;
-    let owner = std::fs::metadata(&target).ok().map(|m| (m.uid(), m.gid()));
-    let write = |tmp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
-        fill(tmp.as_file_mut())?;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Targets
+
+/// A file to read or write: the path as given, the path its links lead to,
+/// and what is there. Resolve it under the caller's lock, then read and
+/// write through it.
+#[derive(Debug)]
+pub struct Target {
+    requested: PathBuf,
+    path: PathBuf,
+    kind: Kind,
+    meta: Option<Metadata>,
+}
+
+impl Target {
+    /// Follow `path`'s links (at most [`MAX_LINK_HOPS`]) and look at what
+    /// is there. Errors: a loop ([`FsError::Loop`]), an unreadable folder on
+    /// the way. Any kind resolves; reading or writing checks it.
+    pub fn resolve(path: &Path) -> Result<Target> {
+        let mut cur = path.to_path_buf();
+        for _ in 0..=MAX_LINK_HOPS {
+            match std::fs::symlink_metadata(&cur) {
+                Ok(md) if md.file_type().is_symlink() => {
+                    let link = std::fs::read_link(&cur).map_err(|e| io_error(e, "read", path))?;
+                    cur = match link.is_absolute() {
+                        true => link,
+                        false => folder_of(&cur).join(link),
+                    };
+                }
+                Ok(md) => {
+                    return Ok(Target {
+                        requested: path.to_path_buf(),
+                        path: cur,
+                        kind: Kind::of(&md),
+                        meta: Some(md),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Ok(Target {
+                        requested: path.to_path_buf(),
+                        path: cur,
+                        kind: Kind::Missing,
+                        meta: None,
+                    });
+                }
+                Err(e) => return Err(io_error(e, "read", path)),
+            }
+        }
+        Err(FsError::Loop {
+            path: path.to_path_buf(),
+        }
+        .into())
+    }
+
+    /// The path as the caller gave it (for messages).
+    pub fn requested(&self) -> &Path {
+        &self.requested
+    }
+
+    /// The path the links lead to: where the bytes are.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder the file is (or would be) in.
+    pub fn folder(&self) -> &Path {
+        folder_of(&self.path)
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Whether a regular file is there.
+    pub fn exists(&self) -> bool {
+        self.kind == Kind::File
+    }
+
+    /// The permission bits (`& 0o7777`) of the existing file.
+    pub fn mode(&self) -> Option<u32> {
+        self.meta.as_ref().map(|m| m.permissions().mode() & 0o7777)
+    }
+
+    /// The size in bytes of the existing file.
+    pub fn len(&self) -> Option<u64> {
+        self.meta.as_ref().map(Metadata::len)
+    }
+
+    fn wrong_kind(&self, wanted: &'static str) -> anyhow::Error {
+        FsError::WrongKind {
+            path: self.requested.clone(),
+            resolved: self.path.clone(),
+            kind: self.kind,
+            wanted,
+        }
+        .into()
+    }
+
+    /// Refuse anything but a regular file or nothing.
+    pub fn check_file(&self) -> Result<()> {
+        match self.kind {
+            Kind::File | Kind::Missing => Ok(()),
+            _ => Err(self.wrong_kind("a regular file")),
+        }
+    }
+
+    /// The file opened for reading; `None` when it is missing. Never
+    /// blocks: the kind is checked before opening, the open is
+    /// non-blocking, and the open file is checked again.
+    pub fn open_read(&self) -> Result<Option<File>> {
+        self.check_file()?;
+        if self.kind == Kind::Missing {
+            return Ok(None);
+        }
+        let file = match open_checked(&self.path, false) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.open_error(e, "read")),
+        };
+        Ok(Some(file))
+    }
+
+    /// The whole file; `None` when it is missing.
+    pub fn read(&self) -> Result<Option<Vec<u8>>> {
+        let Some(mut file) = self.open_read()? else {
+            return Ok(None);
+        };
+        let mut data = Vec::with_capacity(self.len().unwrap_or(0) as usize);
+        file.read_to_end(&mut data)
+            .map_err(|e| io_error(e, "read", &self.requested))?;
+        Ok(Some(data))
+    }
+
+    fn open_error(&self, e: io::Error, verb: &str) -> anyhow::Error {
+        match e.kind() {
+            // Swapped for something else since it was resolved.
+            io::ErrorKind::InvalidInput => {
+                let kind = std::fs::symlink_metadata(&self.path)
+                    .map(|m| Kind::of(&m))
+                    .unwrap_or(Kind::Missing);
+                FsError::WrongKind {
+                    path: self.requested.clone(),
+                    resolved: self.path.clone(),
+                    kind,
+                    wanted: "a regular file",
+                }
+                .into()
+            }
+            _ => io_error(e, verb, &self.requested),
+        }
+    }
+
+    /// Replace the file's content with `data` (see the module's guarantees).
+    pub fn write(&self, data: &[u8], options: WriteOptions) -> Result<Written> {
+        self.stage(Source::Bytes(data), options)?.commit()
+    }
+
+    /// Like [`Target::write`], the content produced by `fill` (streamed, so
+    /// memory stays flat). `fill` writes from the start of an empty file.
+    pub fn write_with(
+        &self,
+        options: WriteOptions,
+        fill: impl FnOnce(&mut File) -> io::Result<()>,
+    ) -> Result<Written> {
+        self.stage(Source::Fill(Box::new(fill)), options)?.commit()
+    }
+
+    /// The mode the new content gets.
+    fn new_mode(&self, options: WriteOptions) -> u32 {
+        options
+            .mode
+            .or_else(|| self.mode())
+            .unwrap_or(options.new_mode)
+    }
+
+    /// Make the new content complete and checked, not yet visible.
+    fn stage<'a>(&'a self, source: Source<'a>, options: WriteOptions) -> Result<Staged<'a>> {
+        self.check_file()?;
+        let fail = |e: io::Error| io_error(e, "write", &self.requested);
+        if self.exists() && is_mount_point(&self.path) {
+            // `rename` cannot replace a mount point: open it now (a
+            // read-only mount fails here, before any other file of a
+            // `write_together` is touched) and write in place at commit.
+            let target = open_checked(&self.path, true).map_err(|e| self.open_error(e, "write"))?;
+            let content = match source {
+                Source::Bytes(b) => Content::Bytes(b),
+                Source::Fill(fill) => {
+                    let mut file = tempfile::tempfile_in(self.folder())
+                        .or_else(|_| tempfile::tempfile())
+                        .map_err(fail)?;
+                    fill(&mut file).map_err(fail)?;
+                    Content::File(file)
+                }
+            };
+            return Ok(Staged {
+                target: self,
+                options,
+                how: How::InPlace { target, content },
+            });
+        }
+        let mut temp = TempFile::create(self.folder()).map_err(fail)?;
+        let file = temp.file.as_file_mut();
+        match source {
+            Source::Bytes(b) => io::Write::write_all(file, b),
+            Source::Fill(fill) => fill(file),
+        }
+        .map_err(fail)?;
+        let file = temp.file.as_file();
+        file.set_permissions(std::fs::Permissions::from_mode(self.new_mode(options)))
+            .map_err(fail)?;
         // Keep the replaced file's owner (CI often runs as root over a
         // user's HOME). Without the right to do so, the file becomes ours.
-        if let Some((uid, gid)) = owner {
-            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid));
+        if let Some(md) = &self.meta {
+            let _ = std::os::unix::fs::fchown(file, Some(md.uid()), Some(md.gid()));
         }
-        match sync {
-            true => tmp.as_file().sync_all(),
-            false => Ok(()),
+        if options.sync {
+            file.sync_all().map_err(fail)?;
         }
+        Ok(Staged {
+            target: self,
+            options,
+            how: How::Rename(temp),
+        })
+    }
+}
+
+/// Writes the new content into an empty file.
+type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
+
+/// Where the new bytes come from.
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    Fill(Fill<'a>),
+}
+
+/// Complete new content, staged for one target.
+struct Staged<'a> {
+    target: &'a Target,
+    options: WriteOptions,
+    how: How<'a>,
+}
+
+enum How<'a> {
+    Rename(TempFile),
+    InPlace { target: File, content: Content<'a> },
+}
+
+/// The complete new bytes, for an in-place write.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    File(File),
+}
+
+impl Content<'_> {
+    fn len(&self) -> io::Result<u64> {
+        match self {
+            Content::Bytes(b) => Ok(b.len() as u64),
+            Content::File(f) => f.metadata().map(|m| m.len()),
+        }
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            Content::Bytes(b) => {
+                let rest = b.get(offset as usize..).unwrap_or_default();
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                Ok(n)
+            }
+            Content::File(f) => f.read_at(buf, offset),
+        }
+    }
+}
+
+impl Staged<'_> {
+    /// Make the staged content the target's.
+    fn commit(self) -> Result<Written> {
+        let target = self.target;
+        let fail = |e: io::Error| io_error(e, "write", &target.requested);
+        match self.how {
+            How::InPlace {
+                target: file,
+                content,
+            } => {
+                write_in_place(&file, &content, self.options.sync).map_err(fail)?;
+                Ok(Written::InPlace)
+            }
+            How::Rename(temp) => match temp.file.persist(&target.path) {
+                Ok(_locked) => {
+                    if self.options.sync {
+                        let _ = File::open(target.folder()).and_then(|d| d.sync_all());
+                    }
+                    Ok(Written::Renamed)
+                }
+                Err(e)
+                    if is_errno(&e.error, rustix::io::Errno::BUSY)
+                        || is_errno(&e.error, rustix::io::Errno::XDEV) =>
+                {
+                    // A mount point (a bind-mounted file) that statx did not
+                    // report: write the checked bytes in place. The
+                    // temporary file is removed when `e` drops.
+                    let file = open_checked(&target.path, true)
+                        .map_err(|e| target.open_error(e, "write"))?;
+                    let content = Content::File(e.file.reopen().map_err(fail)?);
+                    write_in_place(&file, &content, self.options.sync).map_err(fail)?;
+                    Ok(Written::InPlace)
+                }
+                Err(e) => Err(fail(e.error)),
+            },
+        }
+    }
+}
+
+/// How a write landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A new file renamed over the old one: all or nothing.
+    Renamed,
+    /// Written into the existing file (a mount point).
+    InPlace,
+}
+
+/// How a new file is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// The mode of a file that does not exist yet (the umask is not applied).
+    pub new_mode: u32,
+    /// A mode for the file whether it exists or not (`None`: an existing
+    /// file keeps its mode). An in-place write always keeps the mode.
+    pub mode: Option<u32>,
+    /// Flush the data to the disk (`fsync`) before it replaces the old file,
+    /// so that not even a power loss loses the change.
+    pub sync: bool,
+}
+
+impl WriteOptions {
+    /// New files 0644, existing ones keep their mode; synced.
+    pub const PUBLIC: WriteOptions = WriteOptions {
+        new_mode: 0o644,
+        mode: None,
+        sync: true,
     };
-    write(&mut tmp).with_context(|| format!("could not write {}", target.display()))?;
-    tmp.persist(&target)
-        .map_err(|e| e.error)
-        .with_context(|| format!("could not replace {}", target.display()))?;
+    /// New files 0600 (secrets: credentials, tokens, decrypted data),
+    /// existing ones keep their mode; synced.
+    pub const PRIVATE: WriteOptions = WriteOptions {
+        new_mode: 0o600,
+        ..WriteOptions::PUBLIC
+    };
+
+    /// Without the fsync: every reader and a killed writer still see the
+    /// old file or the new one; only a power loss could lose the change.
+    /// For files that live for one run and are written in loops (an fsync
+    /// costs milliseconds, more than the rest of a call).
+    pub const fn unsynced(self) -> WriteOptions {
+        WriteOptions {
+            sync: false,
+            ..self
+        }
+    }
+
+    /// With the mode `mode`, whether the file exists or not.
+    pub const fn with_mode(self, mode: u32) -> WriteOptions {
+        WriteOptions {
+            mode: Some(mode),
+            ..self
+        }
+    }
+}
+
+/// Resolve `path` and replace its content with `data`.
+pub fn write_file(path: &Path, data: &[u8], options: WriteOptions) -> Result<Written> {
+    Target::resolve(path)?.write(data, options)
+}
+
+/// Resolve `path` and read it whole (`None`: missing). A folder, FIFO,
+/// socket or device is refused without blocking; a loop is
+/// [`FsError::Loop`].
+pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    Target::resolve(path)?.read()
+}
+
+/// Read a file the user named as an input that may be a pipe
+/// (`--env-file <(…)`): a regular file, or a FIFO or character device read
+/// to its end; `None` when missing. It never blocks on opening (a FIFO
+/// with no writer reads as empty); a folder, socket, block device or link
+/// loop is an error. Unlike [`read_file`], the path's links are left to the
+/// kernel (`/dev/fd/N` is a link to a pipe).
+pub fn read_input(path: &Path) -> Result<Option<Vec<u8>>> {
+    let flags = rustix::fs::OFlags::NONBLOCK;
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(e, "read", path)),
+    };
+    let md = file.metadata().map_err(|e| io_error(e, "read", path))?;
+    match Kind::of(&md) {
+        Kind::File => {}
+        Kind::Fifo | Kind::CharDevice => {
+            // Read the pipe to its end, waiting for its writer.
+            rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
+                .map_err(|e| io_error(e.into(), "read", path))?;
+        }
+        kind => {
+            return Err(FsError::WrongKind {
+                path: path.to_path_buf(),
+                resolved: path.to_path_buf(),
+                kind,
+                wanted: "a file",
+            }
+            .into());
+        }
+    }
+    let mut data = Vec::new();
+    file.read_to_end(&mut data)
+        .map_err(|e| io_error(e, "read", path))?;
+    Ok(Some(data))
+}
+
+/// One file of [`write_together`].
+pub struct Change<'a> {
+    pub target: &'a Target,
+    pub data: &'a [u8],
+    pub options: WriteOptions,
+}
+
+/// Write several files, all or none (for files that must agree, like the
+/// AWS CLI's credentials and config). Every new content is staged first
+/// (an error there changes nothing); then they are committed in order, and
+/// should a commit fail, the files committed before it get their old
+/// content back (a file that did not exist is removed). Call under the
+/// lock(s) of every target.
+pub fn write_together(changes: &[Change<'_>]) -> Result<()> {
+    let old = changes
+        .iter()
+        .map(|c| c.target.read())
+        .collect::<Result<Vec<_>>>()?;
+    let staged = changes
+        .iter()
+        .map(|c| c.target.stage(Source::Bytes(c.data), c.options))
+        .collect::<Result<Vec<_>>>()?;
+    commit_all(changes, &old, staged)
+}
+
+/// Commit `staged` (one for each of `changes`) in order; on an error,
+/// give the files committed before it their `old` content back.
+fn commit_all(
+    changes: &[Change<'_>],
+    old: &[Option<Vec<u8>>],
+    staged: Vec<Staged<'_>>,
+) -> Result<()> {
+    for (i, s) in staged.into_iter().enumerate() {
+        let Err(e) = s.commit() else { continue };
+        let mut undone = Vec::new();
+        for (c, old) in changes[..i].iter().zip(old) {
+            let restored = match old {
+                Some(bytes) => c.target.write(bytes, c.options).map(|_| ()),
+                None => std::fs::remove_file(c.target.path())
+                    .map_err(|e| io_error(e, "remove", c.target.requested())),
+            };
+            if let Err(r) = restored {
+                undone.push(format!("{r:#}"));
+            }
+        }
+        return Err(match undone.is_empty() {
+            true => e,
+            false => e.context(format!(
+                "and could not restore the files written before: {}",
+                undone.join("; ")
+            )),
+        });
+    }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Low-level pieces
+
+/// Open a regular file without following a final link and without
+/// blocking (a FIFO's open returns at once), then check it is one (an
+/// `InvalidInput` error when it is not).
+fn open_checked(path: &Path, write: bool) -> io::Result<File> {
+    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
+    let file = std::fs::OpenOptions::new()
+        .read(!write)
+        .write(write)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether `path` is the root of a mount (a bind-mounted file): statx's
+/// `STATX_ATTR_MOUNT_ROOT` (Linux 5.8), else a device that differs from
+/// its folder's.
+fn is_mount_point(path: &Path) -> bool {
+    use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
+    let flags = AtFlags::NO_AUTOMOUNT | AtFlags::SYMLINK_NOFOLLOW;
+    if let Ok(s) = rustix::fs::statx(rustix::fs::CWD, path, flags, StatxFlags::BASIC_STATS)
+        && s.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT)
+    {
+        return s.stx_attributes.contains(StatxAttributes::MOUNT_ROOT);
+    }
+    match (
+        std::fs::symlink_metadata(path),
+        std::fs::metadata(folder_of(path)),
+    ) {
+        (Ok(f), Ok(d)) => f.dev() != d.dev(),
+        _ => false,
+    }
+}
+
+/// Write `content` over the regular file `file`, in place: grow it first
+/// (a full disk fails here; the file is cut back, unchanged), overwrite
+/// the old part, cut it to the new length.
+fn write_in_place(file: &File, content: &Content, sync: bool) -> io::Result<()> {
+    let old_len = file.metadata()?.len();
+    let new_len = content.len()?;
+    if new_len > old_len
+        && let Err(e) = copy_range(content, file, old_len, new_len)
+    {
+        let _ = file.set_len(old_len);
+        return Err(e);
+    }
+    copy_range(content, file, 0, new_len.min(old_len))?;
+    if new_len < old_len {
+        file.set_len(new_len)?;
+    }
+    if sync {
+        file.sync_all()?;
+    }
+    Ok(())
+}
+
+/// `content[from..to]` to the same offsets of `file`.
+fn copy_range(content: &Content, file: &File, from: u64, to: u64) -> io::Result<()> {
+    let mut buf = vec![0; (to - from).min(256 * 1024) as usize];
+    let mut at = from;
+    while at < to {
+        let want = ((to - at) as usize).min(buf.len());
+        let n = content.read_at(&mut buf[..want], at)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the staged content is shorter than it was",
+            ));
+        }
+        file.write_all_at(&buf[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// A temporary file of the write path: named `.shipctl.<pid>.<random>.tmp`,
+/// mode 0600, locked (`flock`) for as long as it lives, removed when
+/// dropped unless renamed.
+struct TempFile {
+    file: tempfile::NamedTempFile,
+}
+
+impl TempFile {
+    fn create(dir: &Path) -> io::Result<TempFile> {
+        sweep_stale(dir);
+        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
+        for _ in 0..8 {
+            let file = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(TEMP_FILE)
+                .permissions(std::fs::Permissions::from_mode(0o600))
+                .tempfile_in(dir)?;
+            file.as_file().lock()?;
+            // Swept in the instant between its creation and the lock.
+            if file.as_file().metadata()?.nlink() > 0 {
+                return Ok(TempFile { file });
+            }
+        }
+        Err(io::Error::other("temporary files keep disappearing"))
+    }
+}
+
+/// A staging folder of the write path (`.shipctl.<pid>.<random>.stage`),
+/// locked while it lives, removed with its content when dropped.
+struct TempFolder {
+    dir: Option<tempfile::TempDir>,
+    _lock: File,
+}
+
+impl TempFolder {
+    fn create(dir: &Path) -> Result<TempFolder> {
+        sweep_stale(dir);
+        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
+        let fail = |e: io::Error| {
+            anyhow::Error::new(e).context(format!(
+                "could not create a temporary folder in {}",
+                dir.display()
+            ))
+        };
+        for _ in 0..8 {
+            let stage = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(TEMP_FOLDER)
+                .tempdir_in(dir)
+                .map_err(fail)?;
+            let lock = File::open(stage.path()).map_err(fail)?;
+            lock.lock().map_err(fail)?;
+            if lock.metadata().map_err(fail)?.nlink() > 0 {
+                return Ok(TempFolder {
+                    dir: Some(stage),
+                    _lock: lock,
+                });
+            }
+        }
+        Err(fail(io::Error::other(
+            "temporary folders keep disappearing",
+        )))
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+    }
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            // A read-only copy inside must become writable to be removed.
+            make_removable(dir.path());
+            let _ = dir.close();
+        }
+    }
+}
+
+fn make_removable(dir: &Path) {
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                make_removable(&e.path());
+            }
+        }
+    }
+}
+
+/// Remove the temporary files and staging folders in `dir` whose writer is
+/// gone: those whose `flock` can be taken (a live writer holds it; the
+/// kernel drops it when a writer dies, however it dies). Best effort: a
+/// folder that cannot be read or changed is left as it is. Every write
+/// path that makes a temporary file in a folder calls it first.
+pub fn sweep_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let is_folder = name.ends_with(TEMP_FOLDER);
+        if !is_folder && !name.ends_with(TEMP_FILE) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() != is_folder || !(kind.is_dir() || kind.is_file()) {
+            continue;
+        }
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
+        let Ok(handle) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(flags.bits() as i32)
+            .open(&path)
+        else {
+            continue;
+        };
+        if handle.try_lock().is_err() {
+            continue; // its writer lives
+        }
+        // Still the same entry (not replaced since it was opened)?
+        let same = match (handle.metadata(), std::fs::symlink_metadata(&path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        if !same {
+            continue;
+        }
+        if is_folder {
+            make_removable(&path);
+            let _ = std::fs::remove_dir_all(&path);
+        } else {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Folders and locks
+
+/// Make sure the folder `dir` exists (its links followed, at most
+/// [`MAX_LINK_HOPS`]), creating it and its parents when missing; a folder
+/// it creates gets `new_mode` when given (whatever the umask). Something
+/// else in its place is [`FsError::WrongKind`]; a loop [`FsError::Loop`].
+pub fn create_folder(dir: &Path, new_mode: Option<u32>) -> Result<()> {
+    let target = Target::resolve(dir)?;
+    match target.kind {
+        Kind::Folder => return Ok(()),
+        Kind::Missing => {}
+        _ => return Err(target.wrong_kind("a folder")),
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    if let Some(mode) = new_mode {
+        builder.mode(mode);
+    }
+    // Through a dangling link: create what it points to.
+    builder
+        .create(&target.path)
+        .map_err(|e| io_error(e, "create the folder", dir))?;
+    if let Some(mode) = new_mode {
+        std::fs::set_permissions(&target.path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| io_error(e, "set the mode of", dir))?;
+    }
+    Ok(())
+}
+
+/// An exclusive lock, held until dropped.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
 }
 
 /// Take an exclusive lock on a folder (`flock` on the folder itself, so no
 /// lock file is left behind in it). Held until the returned handle drops.
 /// Every writer of the folder's key=value files takes it, so that a
 /// read-check-append never interleaves with another.
-pub fn lock_folder(dir: &Path) -> Result<std::fs::File> {
-    let f = std::fs::File::open(dir)
-        .with_context(|| format!("could not open {} to lock it", dir.display()))?;
-    f.lock()
-        .with_context(|| format!("could not lock {}", dir.display()))?;
-    Ok(f)
+pub fn lock_folder(dir: &Path) -> Result<Lock> {
+    let file = File::open(dir).map_err(|e| io_error(e, "open to lock it", dir))?;
+    file.lock().map_err(|e| io_error(e, "lock", dir))?;
+    Ok(Lock { _file: file })
 }
+
+/// Take an exclusive lock for read-modify-write cycles of the file `path`:
+/// `flock` on `<target>.lock` beside the file its links lead to (created
+/// empty, 0600, and left there: it works on NFS too). Where that file
+/// cannot be created (a read-only folder, no permission, a full disk), the
+/// lock is on the folder instead — every writer of that folder decides the
+/// same way. The target is resolved first: a loop is [`FsError::Loop`].
+pub fn lock_beside(path: &Path) -> Result<Lock> {
+    let target = Target::resolve(path)?;
+    let mut name = target.path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock = target.path.with_file_name(name);
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(&lock);
+    use rustix::io::Errno;
+    let file = match opened {
+        Ok(f) => f,
+        Err(e)
+            if [
+                Errno::ROFS,
+                Errno::ACCESS,
+                Errno::PERM,
+                Errno::NOSPC,
+                Errno::DQUOT,
+            ]
+            .iter()
+            .any(|&n| is_errno(&e, n)) =>
+        {
+            return lock_folder(target.folder());
+        }
+        Err(e) => return Err(io_error(e, "open the lock file", &lock)),
+    };
+    file.lock().map_err(|e| io_error(e, "lock", &lock))?;
+    Ok(Lock { _file: file })
+}
+
+// ---------------------------------------------------------------------------
+// Copies
 
 /// Copy `src` (a file, or a folder recursively) to exactly `dst`, the way
 /// `cp -r src dst` does when `dst` is the final name: a file replaces a file
-/// atomically; a folder is merged into an existing folder (files in it
-/// replaced, others kept). Dot-files are copied; symlinks inside a folder
-/// are copied as symlinks; permission bits are kept.
+/// through the write path (its mode copied); a folder is merged into an
+/// existing folder (files in it replaced, others kept). Dot-files are
+/// copied; symlinks inside a folder are copied as symlinks; permission bits
+/// are kept. A FIFO, socket or device (as `src`, as `dst`, or as an entry of
+/// `dst` that the copy would replace) is refused before anything changes.
 ///
-/// Nothing is half-written: the whole copy is first made in a temporary
+/// Nothing is half-written: the whole copy is first made in a staging
 /// folder beside `dst` and only then renamed into place, so an error while
 /// reading leaves `dst` as it was.
 pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
-    let md = std::fs::metadata(src).with_context(|| format!("could not read {}", src.display()))?;
-    let dst_md = std::fs::metadata(dst).ok();
-    if md.is_file() {
-        if dst_md.as_ref().is_some_and(|m| m.is_dir()) {
-            anyhow::bail!(
-                "cannot replace the folder {} with the file {}",
-                dst.display(),
-                src.display()
-            );
+    let from = Target::resolve(src)?;
+    let to = Target::resolve(dst)?;
+    match from.kind {
+        Kind::File => {
+            if to.kind == Kind::Folder {
+                anyhow::bail!(
+                    "cannot replace the folder {} with the file {}",
+                    dst.display(),
+                    src.display()
+                );
+            }
+            to.check_file()?;
+            let mode = from.mode().unwrap_or(0o644) & 0o777;
+            let Some(mut input) = from.open_read()? else {
+                return Err(io_error(
+                    io::Error::from(io::ErrorKind::NotFound),
+                    "read",
+                    src,
+                ));
+            };
+            to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
+                io::copy(&mut input, f).map(|_| ())
+            })?;
+            return Ok(());
         }
-        let mode = md.permissions().mode() & 0o777;
-        let mut input = std::fs::File::open(src)
-            .with_context(|| format!("could not read {}", src.display()))?;
-        return atomic_write_with(dst, Some(mode), |f| {
-            std::io::copy(&mut input, f).map(|_| ())
-        });
+        Kind::Folder => {}
+        Kind::Missing => {
+            return Err(io_error(
+                io::Error::from(io::ErrorKind::NotFound),
+                "read",
+                src,
+            ));
+        }
+        _ => return Err(from.wrong_kind("a file or a folder")),
     }
-    if !md.is_dir() {
-        anyhow::bail!("{} is neither a file nor a folder", src.display());
-    }
-    if dst_md.as_ref().is_some_and(|m| !m.is_dir()) {
-        anyhow::bail!(
+    match to.kind {
+        Kind::Missing | Kind::Folder => {}
+        Kind::File => anyhow::bail!(
             "cannot replace the file {} with the folder {}",
             dst.display(),
             src.display()
-        );
+        ),
+        _ => return Err(to.wrong_kind("a folder")),
     }
-    let parent = match dst.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let parent = folder_of(&to.path);
     refuse_copy_into_itself(src, parent)?;
-    let stage = stage_in(parent)?;
+    let stage = TempFolder::create(parent)?;
     let staged = stage.path().join("copy");
-    copy_tree(src, &staged)?;
-    match dst_md {
-        None => std::fs::rename(&staged, dst)
-            .with_context(|| format!("could not move the copy into {}", dst.display()))?,
-        Some(_) => {
-            check_merge(&staged, dst)?;
-            merge(&staged, dst)?;
+    copy_tree(&from.path, &staged)?;
+    match to.kind {
+        Kind::Missing => std::fs::rename(&staged, &to.path)
+            .map_err(|e| io_error(e, "move the copy into", dst))?,
+        _ => {
+            check_merge(&staged, &to.path)?;
+            merge(&staged, &to.path)?;
         }
     }
     Ok(())
@@ -160,12 +1049,21 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
 /// Make the contents of folder `dst` (created if missing) an exact copy of
 /// the contents of folder `src`: every entry of `dst` is removed, dot-files
 /// included, and `src`'s entries are copied in. The copy is made first in a
-/// temporary folder inside `dst`, so a failure while reading `src` leaves
-/// `dst` untouched.
+/// staging folder inside `dst`, so a failure while reading `src` leaves
+/// `dst` untouched; an entry of `dst` that cannot be removed (a mount
+/// point) is found before anything is removed.
 pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
     refuse_copy_into_itself(src, dst)?;
-    std::fs::create_dir_all(dst).with_context(|| format!("could not create {}", dst.display()))?;
-    let stage = stage_in(dst)?;
+    create_folder(dst, None)?;
+    for entry in read_dir(dst)? {
+        if is_mount_point(&entry.path()) {
+            anyhow::bail!(
+                "{} is a mount point: it cannot be replaced",
+                entry.path().display()
+            );
+        }
+    }
+    let stage = TempFolder::create(dst)?;
     let staged = stage.path().join("copy");
     copy_tree(src, &staged)?;
     for entry in read_dir(dst)? {
@@ -177,24 +1075,15 @@ pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
     }
     for entry in read_dir(&staged)? {
         let to = dst.join(entry.file_name());
-        std::fs::rename(entry.path(), &to)
-            .with_context(|| format!("could not move the copy into {}", to.display()))?;
+        std::fs::rename(entry.path(), &to).map_err(|e| io_error(e, "move the copy into", &to))?;
     }
     Ok(())
-}
-
-/// A temporary folder in `dir` for staging a copy (removed when dropped).
-fn stage_in(dir: &Path) -> Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix(".shipctl-")
-        .tempdir_in(dir)
-        .with_context(|| format!("could not create a temporary folder in {}", dir.display()))
 }
 
 /// Refuse to copy a folder into itself (the copy would never end).
 /// `dst_dir` need not exist yet.
 pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
-    if let (Ok(s), Some(d)) = (src.canonicalize(), resolve(dst_dir))
+    if let (Ok(s), Some(d)) = (src.canonicalize(), resolve_ancestors(dst_dir))
         && s.is_dir()
         && d.starts_with(&s)
     {
@@ -209,7 +1098,7 @@ pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
 
 /// A path with its longest existing ancestor canonicalized (the rest, which
 /// does not exist yet, appended as is).
-fn resolve(path: &Path) -> Option<PathBuf> {
+fn resolve_ancestors(path: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(path).ok()?;
     let mut rest = Vec::new();
     let mut cur = abs.as_path();
@@ -224,38 +1113,35 @@ fn resolve(path: &Path) -> Option<PathBuf> {
 
 fn read_dir(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
     let mut entries = std::fs::read_dir(dir)
-        .and_then(|it| it.collect::<std::io::Result<Vec<_>>>())
-        .with_context(|| format!("could not read the folder {}", dir.display()))?;
+        .and_then(|it| it.collect::<io::Result<Vec<_>>>())
+        .map_err(|e| io_error(e, "read the folder", dir))?;
     entries.sort_by_key(|e| e.file_name());
     Ok(entries)
 }
 
 fn remove_any(path: &Path) -> Result<()> {
-    let md = std::fs::symlink_metadata(path)
-        .with_context(|| format!("could not read {}", path.display()))?;
+    let md = std::fs::symlink_metadata(path).map_err(|e| io_error(e, "read", path))?;
     if md.is_dir() {
         std::fs::remove_dir_all(path)
     } else {
         std::fs::remove_file(path)
     }
-    .with_context(|| format!("could not remove {}", path.display()))
+    .map_err(|e| io_error(e, "remove", path))
 }
 
 /// Copy folder `src` to the new folder `dst`, recursively.
 fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
-    let md = std::fs::metadata(src).with_context(|| format!("could not read {}", src.display()))?;
-    std::fs::create_dir(dst).with_context(|| format!("could not create {}", dst.display()))?;
+    let md = std::fs::metadata(src).map_err(|e| io_error(e, "read", src))?;
+    std::fs::create_dir(dst).map_err(|e| io_error(e, "create", dst))?;
     for entry in read_dir(src)? {
         let from = entry.path();
         let to = dst.join(entry.file_name());
-        let ft = entry
-            .file_type()
-            .with_context(|| format!("could not read {}", from.display()))?;
+        let ft = entry.file_type().map_err(|e| io_error(e, "read", &from))?;
         if ft.is_symlink() {
-            let target = std::fs::read_link(&from)
-                .with_context(|| format!("could not read the link {}", from.display()))?;
+            let target =
+                std::fs::read_link(&from).map_err(|e| io_error(e, "read the link", &from))?;
             std::os::unix::fs::symlink(&target, &to)
-                .with_context(|| format!("could not create the link {}", to.display()))?;
+                .map_err(|e| io_error(e, "create the link", &to))?;
         } else if ft.is_dir() {
             copy_tree(&from, &to)?;
         } else if ft.is_file() {
@@ -272,16 +1158,15 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
         dst,
         std::fs::Permissions::from_mode(md.permissions().mode() & 0o7777),
     )
-    .with_context(|| format!("could not set the mode of {}", dst.display()))
+    .map_err(|e| io_error(e, "set the mode of", dst))
 }
 
 /// Copy one regular file to a new path, mode kept, synced.
 fn copy_file_new(from: &Path, to: &Path) -> Result<()> {
-    let mut input =
-        std::fs::File::open(from).with_context(|| format!("could not read {}", from.display()))?;
+    let mut input = open_checked(from, false).map_err(|e| io_error(e, "read", from))?;
     let mode = input
         .metadata()
-        .with_context(|| format!("could not read {}", from.display()))?
+        .map_err(|e| io_error(e, "read", from))?
         .permissions()
         .mode()
         & 0o777;
@@ -289,15 +1174,16 @@ fn copy_file_new(from: &Path, to: &Path) -> Result<()> {
         .write(true)
         .create_new(true)
         .open(to)
-        .with_context(|| format!("could not create {}", to.display()))?;
-    std::io::copy(&mut input, &mut output)
+        .map_err(|e| io_error(e, "create", to))?;
+    io::copy(&mut input, &mut output)
         .and_then(|_| output.set_permissions(std::fs::Permissions::from_mode(mode)))
         .and_then(|()| output.sync_all())
-        .with_context(|| format!("could not copy {} to {}", from.display(), to.display()))
+        .map_err(|e| io_error(e, "write", to))
 }
 
 /// Before a merge changes anything: every staged entry must fit its place
-/// (a folder onto a folder or nothing, a file or link onto a non-folder).
+/// (a folder onto a folder or nothing, a file or link onto a file, a link
+/// or nothing).
 fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
     for entry in read_dir(staged)? {
         let to = dst.join(entry.file_name());
@@ -306,8 +1192,9 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
         };
         let is_dir = entry
             .file_type()
-            .with_context(|| format!("could not read {}", entry.path().display()))?
+            .map_err(|e| io_error(e, "read", &entry.path()))?
             .is_dir();
+        let kind = Kind::of(&existing);
         match (is_dir, existing.is_dir()) {
             (true, true) => check_merge(&entry.path(), &to)?,
             (true, false) => {
@@ -316,101 +1203,268 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
             (false, true) => {
                 anyhow::bail!("cannot replace the folder {} with a file", to.display())
             }
-            (false, false) => {}
+            (false, false) if existing.is_symlink() || kind == Kind::File => {}
+            (false, false) => {
+                return Err(FsError::WrongKind {
+                    path: to.clone(),
+                    resolved: to,
+                    kind,
+                    wanted: "a regular file",
+                }
+                .into());
+            }
         }
     }
     Ok(())
 }
 
 /// Move the staged entries into `dst`: new entries and files by rename
-/// (atomic per file), folders that exist on both sides recursively.
+/// (atomic per file; a mount point is written in place), folders that
+/// exist on both sides recursively.
 fn merge(staged: &Path, dst: &Path) -> Result<()> {
     // The staged folder may carry a read-only mode; its entries move out.
     std::fs::set_permissions(staged, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("could not set the mode of {}", staged.display()))?;
+        .map_err(|e| io_error(e, "set the mode of", staged))?;
     for entry in read_dir(staged)? {
         let from = entry.path();
         let to = dst.join(entry.file_name());
-        let both_dirs = std::fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir())
+        let existing = std::fs::symlink_metadata(&to).ok();
+        let both_dirs = existing.as_ref().is_some_and(|m| m.is_dir())
             && entry.file_type().is_ok_and(|t| t.is_dir());
         if both_dirs {
             merge(&from, &to)?;
-        } else {
-            std::fs::rename(&from, &to)
-                .with_context(|| format!("could not move the copy into {}", to.display()))?;
+            continue;
+        }
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e)
+                if (is_errno(&e, rustix::io::Errno::BUSY)
+                    || is_errno(&e, rustix::io::Errno::XDEV))
+                    && existing.as_ref().is_some_and(Metadata::is_file)
+                    && entry.file_type().is_ok_and(|t| t.is_file()) =>
+            {
+                let file = open_checked(&to, true).map_err(|e| io_error(e, "write", &to))?;
+                let content = Content::File(
+                    open_checked(&from, false).map_err(|e| io_error(e, "read", &from))?,
+                );
+                write_in_place(&file, &content, true).map_err(|e| io_error(e, "write", &to))?;
+            }
+            Err(e) => return Err(io_error(e, "move the copy into", &to)),
         }
     }
     Ok(())
-}
-
-/// Take an exclusive lock on `<target>.lock` beside the file that a write to
-/// `path` lands on (created 0600 if missing). The lock is held until the
-/// returned file is dropped; read-modify-write cycles under it never lose
-/// each other's changes.
-pub fn lock_beside(path: &Path) -> Result<std::fs::File> {
-    let target = write_target(path);
-    let mut name = target.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock = target.with_file_name(name);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&lock)
-        .with_context(|| format!("could not open lock file {}", lock.display()))?;
-    file.lock()
-        .with_context(|| format!("could not lock {}", lock.display()))?;
-    Ok(file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
     fn writes_new_file_with_mode_and_keeps_existing_mode() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
-        atomic_write(&p, b"one", Some(0o600)).unwrap();
+        write_file(&p, b"one", WriteOptions::PRIVATE).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        assert_eq!(mode(&p), 0o600);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         assert_eq!(
-            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o600
+            write_file(&p, b"two", WriteOptions::PUBLIC).unwrap(),
+            Written::Renamed
         );
-        atomic_write(&p, b"two", None).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        assert_eq!(
-            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(mode(&p), 0o640);
+        write_file(&p, b"3", WriteOptions::PUBLIC.with_mode(0o755)).unwrap();
+        assert_eq!(mode(&p), 0o755);
         // No temporary file is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
-    fn writes_through_a_symlink() {
+    fn writes_through_a_symlink_and_creates_a_dangling_links_target() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("real");
         let link = dir.path().join("link");
         std::fs::write(&real, b"old").unwrap();
         std::os::unix::fs::symlink("real", &link).unwrap();
-        atomic_write(&link, b"new", None).unwrap();
-        assert!(
-            std::fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        write_file(&link, b"new", WriteOptions::PUBLIC).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
         assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink("sub/../made", &dangling).unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        write_file(&dangling, b"x", WriteOptions::PUBLIC).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("made")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn loops_and_long_chains_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::os::unix::fs::symlink("self", d.join("self")).unwrap();
+        std::os::unix::fs::symlink("b", d.join("a")).unwrap();
+        std::os::unix::fs::symlink("a", d.join("b")).unwrap();
+        for name in ["self", "a"] {
+            let err = write_file(&d.join(name), b"x", WriteOptions::PUBLIC).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("symbolic link loop at {}", d.join(name).display())
+            );
+            assert!(read_file(&d.join(name)).is_err());
+        }
+        // A chain of exactly MAX_LINK_HOPS links is fine, one more is not.
+        std::fs::write(d.join("end"), b"e").unwrap();
+        let mut prev = "end".to_string();
+        for i in 0..=MAX_LINK_HOPS {
+            let name = format!("l{i}");
+            std::os::unix::fs::symlink(&prev, d.join(&name)).unwrap();
+            prev = name;
+        }
+        let last = format!("l{}", MAX_LINK_HOPS - 1);
+        assert_eq!(read_file(&d.join(last)).unwrap().unwrap(), b"e");
+        let too_long = format!("l{MAX_LINK_HOPS}");
+        assert!(read_file(&d.join(too_long)).is_err());
+        // A loop in a folder on the way.
+        std::os::unix::fs::symlink("loopdir", d.join("loopdir")).unwrap();
+        let err = write_file(&d.join("loopdir/f"), b"x", WriteOptions::PUBLIC).unwrap_err();
+        assert!(
+            err.to_string().starts_with("symbolic link loop at"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn other_kinds_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        let err = read_file(&fifo).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is a FIFO (named pipe), not a regular file",
+                fifo.display()
+            )
+        );
+        assert!(write_file(&fifo, b"x", WriteOptions::PUBLIC).is_err());
+        let folder = dir.path().join("folder");
+        std::fs::create_dir(&folder).unwrap();
+        let err = write_file(&folder, b"x", WriteOptions::PUBLIC).unwrap_err();
+        assert!(err.to_string().contains("is a folder, not a regular file"));
+        assert!(read_file(Path::new("/dev/null")).is_err());
+        // Nothing was left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
     fn missing_folder_is_an_error_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("nope").join("f");
-        assert!(atomic_write(&p, b"x", None).is_err());
+        let err = write_file(&p, b"x", WriteOptions::PUBLIC).unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with(&format!("could not write {}:", p.display())),
+            "{err:#}"
+        );
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn stale_temporaries_are_swept_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let stale = d.join(".shipctl.999999.abc.tmp");
+        std::fs::write(&stale, b"half").unwrap();
+        let stale_dir = d.join(".shipctl.999999.abc.stage");
+        std::fs::create_dir_all(stale_dir.join("copy/x")).unwrap();
+        let live = d.join(".shipctl.1.live.tmp");
+        std::fs::write(&live, b"busy").unwrap();
+        let held = File::open(&live).unwrap();
+        held.lock().unwrap();
+        let other = d.join(".shipctl-old");
+        std::fs::write(&other, b"not ours").unwrap();
+        write_file(&d.join("f"), b"x", WriteOptions::PUBLIC).unwrap();
+        assert!(!stale.exists());
+        assert!(!stale_dir.exists());
+        assert!(live.exists());
+        assert!(other.exists());
+        drop(held);
+        sweep_stale(d);
+        assert!(!live.exists());
+    }
+
+    #[test]
+    fn in_place_writes_grow_and_shrink() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        for (old, new) in [
+            (&b"short"[..], &b"a much longer content"[..]),
+            (b"a much longer content", b"tiny"),
+            (b"", b"x"),
+            (b"x", b""),
+        ] {
+            std::fs::write(&p, old).unwrap();
+            let f = open_checked(&p, true).unwrap();
+            write_in_place(&f, &Content::Bytes(new), false).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), new);
+        }
+    }
+
+    #[test]
+    fn together_restores_the_first_when_the_second_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::write(&a, b"old a").unwrap();
+        let b = dir.path().join("b");
+        std::fs::write(&b, b"old b").unwrap();
+        let c = dir.path().join("c");
+        let (ta, tb, tc) = (
+            Target::resolve(&a).unwrap(),
+            Target::resolve(&b).unwrap(),
+            Target::resolve(&c).unwrap(),
+        );
+        let change = |target, data| Change {
+            target,
+            data,
+            options: WriteOptions::PUBLIC,
+        };
+        let changes = [
+            change(&ta, &b"new a"[..]),
+            change(&tc, &b"new c"[..]),
+            change(&tb, &b"new b"[..]),
+        ];
+        let old = changes
+            .iter()
+            .map(|c| c.target.read().unwrap())
+            .collect::<Vec<_>>();
+        let staged = changes
+            .iter()
+            .map(|c| c.target.stage(Source::Bytes(c.data), c.options).unwrap())
+            .collect::<Vec<_>>();
+        // b becomes a folder after it was staged: its rename fails.
+        std::fs::remove_file(&b).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("inside"), b"x").unwrap();
+        let err = commit_all(&changes, &old, staged).unwrap_err();
+        assert!(
+            format!("{err:#}").contains(&b.display().to_string()),
+            "{err:#}"
+        );
+        assert_eq!(std::fs::read(&a).unwrap(), b"old a");
+        assert!(!c.exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

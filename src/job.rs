@@ -5,7 +5,7 @@
 //! resource path by itself.
 
 use crate::exit;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -70,20 +70,11 @@ impl JobEnv {
         env.strict |= strict;
         env.explain |= explain;
         if let Some(path) = env_file {
-            let bytes = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(exit::usage(format!(
-                        "env file {} not found",
-                        path.display()
-                    )));
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("could not read {}", path.display()));
-                }
-            };
-            let entries = parse_env_file(&bytes)
-                .with_context(|| format!("could not parse env file {}", path.display()))?;
+            // A pipe (`--env-file <(…)`) is read to its end; a FIFO nobody
+            // writes to reads as empty; a folder or loop is an error.
+            let bytes = crate::fsutil::read_input(path)?
+                .ok_or_else(|| exit::usage(format!("env file {} not found", path.display())))?;
+            let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
             for (k, v) in entries {
                 env.vars.insert(k.into(), OsString::from_vec(v));
             }
@@ -221,16 +212,10 @@ impl Resource<'_> {
 
 /// A JSON file parsed, `None` when it does not exist; malformed → exit 1.
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            env.trace(format_args!("{}: no such file", path.display()));
-            return Ok(None);
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(exit::failure(format!("{} is a folder", path.display())));
-        }
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    // A folder, FIFO or link loop in its place is an error, never a hang.
+    let Some(bytes) = crate::fsutil::read_file(path)? else {
+        env.trace(format_args!("{}: no such file", path.display()));
+        return Ok(None);
     };
     env.trace(format_args!("{}: read", path.display()));
     let value = serde_json::from_slice(&bytes)
@@ -243,16 +228,56 @@ pub fn required<T>(found: Option<T>, path: &Path) -> Result<T> {
     found.ok_or_else(|| exit::usage(format!("{} not found", path.display())))
 }
 
+/// An env file that cannot be read: the line (1-based) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFileError {
+    pub line: usize,
+    pub what: String,
+}
+
+impl fmt::Display for EnvFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.what)
+    }
+}
+
+impl std::error::Error for EnvFileError {}
+
+impl EnvFileError {
+    /// Exit 1 with `FILE:LINE: what is wrong`.
+    pub fn in_file(&self, path: &Path) -> anyhow::Error {
+        exit::failure(format!("{}:{}: {}", path.display(), self.line, self.what))
+    }
+}
+
 /// Parse the `KEY="VALUE"` format of integration.env and the platform's job
 /// env files: one entry a line, the value double-quoted (may span lines,
 /// `\"` `\\` `\$` `` \` `` escaped), single-quoted (arrays: `'"a","b"'`) or
 /// bare (to the end of the line, `=` allowed). Blank lines and `#` lines are
 /// skipped; an `export ` before the key is allowed. Keys in file order.
-pub fn parse_env_file(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+///
+/// As dotenv tools read them (python-dotenv, Node's dotenv): a leading UTF-8
+/// byte order mark is not part of the first key, and `\r\n` (or a lone `\r`)
+/// ends a line like `\n`, inside quoted values too. A key starts with an
+/// ASCII letter, digit or `_` (integration keys such as `db-port` or
+/// `api.token` go on with other bytes); any other first byte — a BOM in the
+/// middle of the file, a no-break space, a stray quote — is an error naming
+/// the line, never a variable that no lookup could find.
+pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, EnvFileError> {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let normalized;
+    let bytes = if bytes.contains(&b'\r') {
+        normalized = normalize_line_ends(bytes);
+        &normalized[..]
+    } else {
+        bytes
+    };
     let mut entries = Vec::new();
     let mut i = 0;
     let mut line_no = 1;
     while i < bytes.len() {
+        let bad = |line: usize, what: String| EnvFileError { line, what };
         let line_start = i;
         let rest = &bytes[i..];
         let line_end = rest
@@ -270,13 +295,25 @@ pub fn parse_env_file(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
         if let Some(b) = body.strip_prefix(b"export ") {
             body = trim_ascii_start(b);
         }
+        if let Some(&first) = body.first()
+            && !(first.is_ascii_alphanumeric() || first == b'_')
+        {
+            let what = if body.starts_with(BOM) {
+                "a byte order mark (U+FEFF) where a variable name should start".to_string()
+            } else if first.is_ascii_graphic() {
+                format!("a variable name cannot start with '{}'", first as char)
+            } else {
+                format!("a variable name cannot start with the byte 0x{first:02x}")
+            };
+            return Err(bad(line_no, what));
+        }
         let Some(eq) = body.iter().position(|&b| b == b'=') else {
-            anyhow::bail!("line {line_no}: expected KEY=VALUE");
+            return Err(bad(line_no, "expected KEY=VALUE".into()));
         };
         let key = String::from_utf8(trim_ascii_end(&body[..eq]).to_vec())
-            .map_err(|_| anyhow::anyhow!("line {line_no}: the key is not UTF-8"))?;
+            .map_err(|_| bad(line_no, "the key is not UTF-8".into()))?;
         if key.is_empty() || key.chars().any(char::is_whitespace) {
-            anyhow::bail!("line {line_no}: expected KEY=VALUE");
+            return Err(bad(line_no, "expected KEY=VALUE".into()));
         }
         // Offset of the value within `bytes`.
         let value_start = line_start + (line.len() - body.len()) + eq + 1;
@@ -286,7 +323,9 @@ pub fn parse_env_file(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
                 let mut j = value_start + 1;
                 loop {
                     match bytes.get(j) {
-                        None => anyhow::bail!("line {line_no}: unterminated double-quoted value"),
+                        None => {
+                            return Err(bad(line_no, "unterminated double-quoted value".into()));
+                        }
                         Some(b'"') => break,
                         Some(b'\\')
                             if matches!(bytes.get(j + 1), Some(b'"' | b'\\' | b'$' | b'`')) =>
@@ -308,7 +347,7 @@ pub fn parse_env_file(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
             Some(b'\'') => {
                 let start = value_start + 1;
                 let Some(len) = bytes[start..].iter().position(|&b| b == b'\'') else {
-                    anyhow::bail!("line {line_no}: unterminated single-quoted value");
+                    return Err(bad(line_no, "unterminated single-quoted value".into()));
                 };
                 let v = bytes[start..start + len].to_vec();
                 line_no += v.iter().filter(|&&b| b == b'\n').count();
@@ -325,13 +364,36 @@ pub fn parse_env_file(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
             .position(|&b| b == b'\n')
             .map_or(bytes.len(), |p| next + p);
         if !trim_ascii_end(&bytes[next.min(bytes.len())..after_end]).is_empty() {
-            anyhow::bail!("line {line_no}: unexpected text after the closing quote");
+            return Err(bad(
+                line_no,
+                "unexpected text after the closing quote".into(),
+            ));
         }
         entries.push((key, value));
         i = after_end + 1;
         line_no += 1;
     }
     Ok(entries)
+}
+
+/// `\r\n` and a lone `\r` become `\n` (what Node's dotenv does first, and
+/// Python's universal newlines under python-dotenv).
+fn normalize_line_ends(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' => {
+                out.push(b'\n');
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
 }
 
 fn trim_ascii_start(b: &[u8]) -> &[u8] {
@@ -350,17 +412,12 @@ fn trim_ascii_end(b: &[u8]) -> &[u8] {
 
 /// The keys of an integration.env file, in file order; missing → exit 99.
 pub fn integration_env_keys(path: &Path, env: &JobEnv) -> Result<Vec<String>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            env.trace(format_args!("{}: no such file", path.display()));
-            return Err(exit::usage(format!("{} not found", path.display())));
-        }
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    let Some(bytes) = crate::fsutil::read_file(path)? else {
+        env.trace(format_args!("{}: no such file", path.display()));
+        return Err(exit::usage(format!("{} not found", path.display())));
     };
     env.trace(format_args!("{}: read", path.display()));
-    let entries = parse_env_file(&bytes)
-        .map_err(|e| exit::failure(format!("malformed {}: {e}", path.display())))?;
+    let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
     Ok(entries.into_iter().map(|(k, _)| k).collect())
 }
 
@@ -445,6 +502,56 @@ mod tests {
     }
 
     #[test]
+    fn crlf_and_bom_as_dotenv_tools_read_them() {
+        assert_eq!(parse("APP_ID=42\r\n"), [("APP_ID".into(), "42".into())]);
+        assert_eq!(
+            parse("\u{feff}APP_ID=42\r\nB=\"x\"\r\nC='y'\r\n\r\n# c\r\nD=\"1\r\n2\"\r\n"),
+            [
+                ("APP_ID".into(), "42".into()),
+                ("B".into(), "x".into()),
+                ("C".into(), "y".into()),
+                ("D".into(), "1\n2".into()),
+            ]
+        );
+        // Old Mac line ends.
+        assert_eq!(
+            parse("A=1\rB=2\r"),
+            [("A".into(), "1".into()), ("B".into(), "2".into())]
+        );
+    }
+
+    #[test]
+    fn a_byte_that_cannot_start_a_name_is_an_error_naming_the_line() {
+        let err = |b: &[u8]| parse_env_file(b).unwrap_err();
+        let e = err(b"A=1\r\n\xef\xbb\xbfB=2\r\n");
+        assert_eq!(e.line, 2);
+        assert!(e.what.contains("byte order mark"), "{e}");
+        let e = err(b"A=1\n\n\xc2\xa0B=2\n");
+        assert_eq!(
+            (e.line, e.what.as_str()),
+            (3, "a variable name cannot start with the byte 0xc2")
+        );
+        let e = err(b"\"A\"=1\n");
+        assert_eq!(
+            (e.line, e.what.as_str()),
+            (1, "a variable name cannot start with '\"'")
+        );
+        assert_eq!(err(b"=v\n").line, 1);
+        assert_eq!(err(b"A=\"1\n2\"\n-x=1\n").line, 3);
+        // Digits and odd later bytes stay allowed (integration keys).
+        assert_eq!(parse("2fa-code=1\napi.token=t\n").len(), 2);
+        assert_eq!(
+            EnvFileError {
+                line: 3,
+                what: "x".into()
+            }
+            .in_file(Path::new("job.env"))
+            .to_string(),
+            "job.env:3: x"
+        );
+    }
+
+    #[test]
     fn non_utf8_values_are_kept() {
         let e = parse_env_file(b"k=\xff\xfe\n").unwrap();
         assert_eq!(e[0].1, b"\xff\xfe");
@@ -477,7 +584,7 @@ mod tests {
     #[test]
     fn env_file_parser_never_panics() {
         // A small deterministic generator over the bytes that matter.
-        let alphabet = b"ab=\"'\\\n $#x\xff ";
+        let alphabet = b"ab=\"'\\\n $#x\xff \r\xef\xbb\xbf";
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
             let mut input = Vec::new();

@@ -11,8 +11,7 @@ pub mod sigv4;
 
 use crate::job::JobEnv;
 use crate::{diag, exit, fsutil};
-use anyhow::{Context, Result};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// The credentials and config files of the AWS CLI.
@@ -140,51 +139,53 @@ pub struct Edits {
 
 /// Read both files under an exclusive lock, refuse unless botocore can parse
 /// both, let `edit` compute the new texts, and write the changed ones
-/// atomically. With `create`, missing folders are created (0700) and new
-/// files are 0600; without it nothing is created (a missing folder means
-/// there is nothing to edit).
+/// through the write path (`fsutil`): both or neither, links followed, a
+/// FIFO or folder in place of a file refused before anything is read, a
+/// bind-mounted file written in place. With `create`, missing folders are
+/// created (0700) and new files are 0600; without it nothing is created (a
+/// missing folder means there is nothing to edit).
 pub fn update(
     files: &AwsFiles,
     create: bool,
     edit: impl FnOnce(&Texts) -> Result<Edits>,
 ) -> Result<()> {
     let kinds = [ini::FileKind::Credentials, ini::FileKind::Config];
-    let mut locks: Vec<(PathBuf, std::fs::File)> = Vec::new();
+    // Nothing is created or locked before both paths are known to be
+    // files (or missing).
     for kind in kinds {
-        let target = fsutil::write_target(files.path(kind));
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
+        fsutil::Target::resolve(files.path(kind))?.check_file()?;
+    }
+    let mut lock_paths: Vec<PathBuf> = Vec::new();
+    for kind in kinds {
+        let path = files.path(kind);
+        let target = fsutil::Target::resolve(path)?;
+        if !target.folder().is_dir() {
             if !create {
                 continue;
             }
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&dir)
-                .with_context(|| format!("could not create folder {}", dir.display()))?;
-            // The umask may have taken bits away; the folder is 0700.
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-                .with_context(|| format!("could not set the mode of {}", dir.display()))?;
+            fsutil::create_folder(target.folder(), Some(0o700))?;
         }
-        if locks.iter().all(|(t, _)| *t != target) {
-            let lock = fsutil::lock_beside(&target)?;
-            locks.push((target, lock));
+        if !lock_paths.contains(&target.path().to_path_buf()) {
+            lock_paths.push(target.path().to_path_buf());
         }
     }
-    let read = |kind| -> Result<Option<String>> {
-        let path = files.path(kind);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    // Always in the same order, so that two calls never wait on each other.
+    lock_paths.sort();
+    let _locks = lock_paths
+        .iter()
+        .map(|p| fsutil::lock_beside(p))
+        .collect::<Result<Vec<_>>>()?;
+    // Under the locks: what is there now.
+    let credentials = fsutil::Target::resolve(&files.credentials)?;
+    let config = fsutil::Target::resolve(&files.config)?;
+    let read = |target: &fsutil::Target| -> Result<Option<String>> {
+        let Some(bytes) = target.read()? else {
+            return Ok(None);
         };
         let refuse = |e: ini::IniError| {
             exit::failure(format!(
                 "{}: {e}; fix or remove that file first (nothing was changed)",
-                path.display()
+                target.requested().display()
             ))
         };
         let text = ini::decode(&bytes).map_err(refuse)?;
@@ -192,39 +193,40 @@ pub fn update(
         Ok(Some(text.to_string()))
     };
     let texts = Texts {
-        credentials: read(ini::FileKind::Credentials)?,
-        config: read(ini::FileKind::Config)?,
+        credentials: read(&credentials)?,
+        config: read(&config)?,
     };
     let edits = edit(&texts)?;
-    for (kind, old, new) in [
+    let mut changes = Vec::new();
+    for (kind, target, old, new) in [
         (
             ini::FileKind::Credentials,
+            &credentials,
             &texts.credentials,
-            edits.credentials,
+            &edits.credentials,
         ),
-        (ini::FileKind::Config, &texts.config, edits.config),
+        (ini::FileKind::Config, &config, &texts.config, &edits.config),
     ] {
         let Some(new) = new else { continue };
         if old.as_deref() == Some(new.as_str()) {
             continue;
         }
-        let path = files.path(kind);
-        let mode = std::fs::metadata(fsutil::write_target(path))
-            .ok()
-            .map(|m| m.permissions().mode() & 0o7777);
         if kind == ini::FileKind::Credentials
-            && let Some(m) = mode.filter(|m| m & 0o077 != 0)
+            && let Some(m) = target.mode().filter(|m| m & 0o077 != 0)
         {
             diag::warn(format_args!(
                 "{} can be read by group or others (mode {m:04o}); consider chmod 600 it",
-                path.display()
+                target.requested().display()
             ));
         }
         // New files are 0600 whatever the umask; existing ones keep their mode.
-        fsutil::atomic_write(path, new.as_bytes(), mode.is_none().then_some(0o600))?;
+        changes.push(fsutil::Change {
+            target,
+            data: new.as_bytes(),
+            options: fsutil::WriteOptions::PRIVATE,
+        });
     }
-    drop(locks);
-    Ok(())
+    fsutil::write_together(&changes)
 }
 
 #[cfg(test)]

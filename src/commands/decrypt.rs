@@ -14,42 +14,51 @@ use std::path::{Path, PathBuf};
 const DEFAULT_KEYS: &[&str] = &["/tmp/ssh/00_sub", "/tmp/00_sub"];
 
 pub fn decrypt(file: &Path, keyfile: Option<&Path>) -> Result<()> {
-    let key_path = match keyfile {
-        Some(k) if k.exists() => k.to_path_buf(),
-        Some(k) => {
-            return Err(exit::with_code(
-                exit::KEY_MISSING,
-                format!("key file {} not found", k.display()),
-            ));
-        }
-        None => DEFAULT_KEYS
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .ok_or_else(|| {
-                exit::with_code(
-                    exit::KEY_MISSING,
-                    format!("key file not found (tried {})", DEFAULT_KEYS.join(", ")),
-                )
-            })?,
+    // The key: the first of the candidates that is there (a FIFO or folder
+    // in its place is an error, never a hang).
+    let candidates: Vec<PathBuf> = match keyfile {
+        Some(k) => vec![k.to_path_buf()],
+        None => DEFAULT_KEYS.iter().map(PathBuf::from).collect(),
     };
-    let encoded =
-        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
-    let pem = std::fs::read_to_string(&key_path)
-        .with_context(|| format!("could not read key file {}", key_path.display()))?;
+    let mut key = None;
+    for path in &candidates {
+        if let Some(pem) = fsutil::read_file(path)
+            .with_context(|| format!("could not read key file {}", path.display()))?
+        {
+            key = Some((path, pem));
+            break;
+        }
+    }
+    let Some((key_path, pem)) = key else {
+        return Err(exit::with_code(
+            exit::KEY_MISSING,
+            match keyfile {
+                Some(k) => format!("key file {} not found", k.display()),
+                None => format!("key file not found (tried {})", DEFAULT_KEYS.join(", ")),
+            },
+        ));
+    };
+    // Where the plain text goes, checked before any work: a FIFO, folder
+    // or link loop there is refused now.
+    let mut target = file.as_os_str().to_owned();
+    target.push(".decrypted");
+    let target = fsutil::Target::resolve(Path::new(&target))?;
+    target.check_file()?;
+    let encoded = fsutil::read_file(file)?
+        .ok_or_else(|| exit::failure(format!("{} not found", file.display())))?;
+    let pem = String::from_utf8(pem).map_err(|_| {
+        exit::failure(format!(
+            "key file {}: not a PEM file (not UTF-8)",
+            key_path.display()
+        ))
+    })?;
     let key = parse_key(&pem)
         .map_err(|why| exit::failure(format!("key file {}: {why}", key_path.display())))?;
     let plain = decrypt_bytes(&key, &encoded)
         .map_err(|why| exit::failure(format!("could not decrypt {}: {why}", file.display())))?;
-    let mut target = file.as_os_str().to_owned();
-    target.push(".decrypted");
-    let target = PathBuf::from(target);
     // A new file holds a secret: only its owner may read it.
-    let mode = match target.exists() {
-        true => None,
-        false => Some(0o600),
-    };
-    fsutil::atomic_write(&target, &plain, mode)
+    target.write(&plain, fsutil::WriteOptions::PRIVATE)?;
+    Ok(())
 }
 
 /// A PEM private key, PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`).

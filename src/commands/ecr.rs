@@ -18,7 +18,6 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -282,83 +281,33 @@ fn docker_config(env: &JobEnv) -> Result<PathBuf> {
     Ok(home.join(".docker").join("config.json"))
 }
 
-/// Refuse what cannot be read or replaced as a file: a symbolic link loop
-/// and anything that is not a regular file (FIFO, socket, device, folder),
-/// before anything is read or written.
-fn check_file(path: &Path) -> Result<()> {
-    match std::fs::metadata(path) {
-        Ok(md) if md.is_file() => Ok(()),
-        Ok(md) => Err(exit::failure(format!(
-            "{} is {}, not a file; nothing was changed",
-            path.display(),
-            kind(&md)
-        ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.raw_os_error() == Some(40) => Err(exit::failure(format!(
-            "symbolic link loop at {}; nothing was changed",
-            path.display()
-        ))),
-        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
-    }
-}
-
-fn kind(md: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = md.file_type();
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    }
-}
-
-/// Read config.json under the lock of its folder, let `edit` change the
-/// document, and write it back atomically when it changed (a new file
-/// 0600 in a new 0700 folder with `create`; an existing one keeps its mode).
-/// Without `create` a missing file is left missing and `edit` is not called.
-/// A file that is not a JSON object (an empty one is `{}`, as docker reads
-/// it) is refused and left untouched.
+/// Read config.json under its lock, let `edit` change the document, and
+/// write it back through the shared write path when it changed (links
+/// followed, a loop or a FIFO, socket, device or folder refused before
+/// anything is read; a new file 0600 in a new 0700 folder with `create`; an
+/// existing one keeps its mode; a bind-mounted file is written in place).
+/// Without `create` a missing file is left missing and `edit` is not
+/// called. A file that is not a JSON object (an empty one is `{}`, as docker
+/// reads it) is refused and left untouched.
 fn update_config<T>(
     path: &Path,
     create: bool,
     edit: impl FnOnce(&mut Map<String, Value>) -> Result<T>,
 ) -> Result<Option<T>> {
-    check_file(path)?;
-    let target = fsutil::write_target(path);
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        if !create {
-            return Ok(None);
-        }
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .with_context(|| format!("could not create folder {}", dir.display()))?;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("could not set the mode of {}", dir.display()))?;
+    let target = fsutil::Target::resolve(path)?;
+    target.check_file()?;
+    if !target.exists() && !create {
+        return Ok(None);
     }
-    let _lock = fsutil::lock_folder(&dir)?;
-    check_file(path)?;
-    let old = match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
+    fsutil::create_folder(target.folder(), Some(0o700))?;
+    let _lock = fsutil::lock_beside(path)?;
+    // Again under the lock: another writer may have changed it.
+    let target = fsutil::Target::resolve(path)?;
+    let old = target.read()?;
     if old.is_none() && !create {
         return Ok(None);
     }
-    let text = old.as_deref().unwrap_or(b"");
-    let mut doc = parse_config(text).map_err(|e| {
+    let mut doc = parse_config(old.as_deref().unwrap_or(b"")).map_err(|e| {
         exit::failure(format!(
             "{}: {e}; fix or remove that file first (nothing was changed)",
             path.display()
@@ -367,8 +316,7 @@ fn update_config<T>(
     let result = edit(&mut doc)?;
     let new = render_config(&doc, old.as_deref());
     if old.as_deref() != Some(new.as_slice()) {
-        let mode = old.is_none().then_some(0o600);
-        fsutil::atomic_write(path, &new, mode)?;
+        target.write(&new, fsutil::WriteOptions::PRIVATE)?;
     }
     Ok(Some(result))
 }

@@ -162,7 +162,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
         }
         let mut text = serde_json::to_vec_pretty(&doc)?;
         text.push(b'\n');
-        fsutil::atomic_write(&path, &text, None)?;
+        fsutil::write_file(&path, &text, fsutil::WriteOptions::PUBLIC)?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::commands::get;
 use crate::exit;
 use crate::fsutil;
 use crate::job::JobEnv;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -87,14 +87,16 @@ pub fn job_path(env: &JobEnv) -> Result<PathBuf> {
         .ok_or_else(|| exit::failure("$JOB_PATH is not set: the job's folders are unknown"))
 }
 
-/// Create a folder (and its parents) that a command writes into.
+/// Create a folder (and its parents) that a command writes into; a folder
+/// that is there already is used as it is (its links followed).
 pub fn ensure_folder(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
+    fsutil::create_folder(dir, None)
 }
 
-/// Whether a path exists (a symlink: whether its target does).
-fn exists(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok()
+/// Whether something is at a path (a symlink: at its target). A link loop
+/// is an error, not "missing".
+fn exists(path: &Path) -> Result<bool> {
+    Ok(fsutil::Target::resolve(path)?.kind() != fsutil::Kind::Missing)
 }
 
 // ---------------------------------------------------------------------------
@@ -156,29 +158,28 @@ fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
 /// Replace (`append` false) or extend `$JOB_STATE/RES.env` with `lines`.
 ///
 /// The state folder is locked (flock on the folder, so no lock file is left
-/// in it) around the read-check-write, so concurrent writers all land. A
-/// replace is a temporary file renamed over the old one; an append is one
-/// write on a line of its own, undone on error: either way a file is never
-/// left half-written.
+/// in it) around the read-check-write, so concurrent writers all land. The
+/// new content goes through the write path (`fsutil`): links followed, a
+/// FIFO or folder refused, renamed over the old file (or written in place
+/// over a bind-mounted one), unsynced.
 fn write_state(env: &JobEnv, res: &str, lines: &[u8], append: bool) -> Result<()> {
     let dir = job_state(env)?;
     ensure_folder(&dir)?;
     let path = dir.join(format!("{res}.env"));
     let _lock = fsutil::lock_folder(&dir)?;
+    let target = fsutil::Target::resolve(&path)?;
+    target.check_file()?;
     let mut content = Vec::new();
     if append {
-        match std::fs::read(&path) {
-            Ok(old) => content = old,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-        }
+        content = target.read()?.unwrap_or_default();
         // The last line keeps its own line (`A=1` + `B 2` → `A=1\nB=2\n`).
         if content.last().is_some_and(|&b| b != b'\n') {
             content.push(b'\n');
         }
     }
     content.extend_from_slice(lines);
-    fsutil::atomic_write_unsynced(&path, &content)
+    target.write(&content, fsutil::WriteOptions::PUBLIC.unsynced())?;
+    Ok(())
 }
 
 /// post_resource_state / put_resource_state.
@@ -212,7 +213,8 @@ pub fn resource_state_multi(
 /// Copy `src` to TO the way `cp -r` does: into TO when TO is an existing
 /// folder (or ends with `/`, created then), else to TO itself.
 fn copy_to(src: &Path, to: &Path) -> Result<()> {
-    let into_folder = to.is_dir() || to.as_os_str().as_bytes().ends_with(b"/");
+    let into_folder = fsutil::Target::resolve(to)?.kind() == fsutil::Kind::Folder
+        || to.as_os_str().as_bytes().ends_with(b"/");
     let dst = if into_folder {
         fsutil::refuse_copy_into_itself(src, to)?;
         ensure_folder(to)?;
@@ -233,7 +235,7 @@ fn copy_to(src: &Path, to: &Path) -> Result<()> {
 pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     let name = base_name(path)?;
     let dir = job_state(env)?;
-    if !exists(path) {
+    if !exists(path)? {
         return Err(exit::failure(format!("{} not found", path.display())));
     }
     fsutil::refuse_copy_into_itself(path, &dir)?;
@@ -249,7 +251,7 @@ pub fn copy_file_from_prev_state(env: &JobEnv, file: &Path, to: &Path) -> Result
         exit::failure("$JOB_PREVIOUS_STATE is not set: there is no previous state to copy from")
     })?;
     let src = prev.join(&rel);
-    if !exists(&src) {
+    if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the previous state ({}): nothing copied",
             file.display(),
@@ -264,13 +266,15 @@ pub fn copy_file_from_prev_state(env: &JobEnv, file: &Path, to: &Path) -> Result
 pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     let name = base_name(path)?;
     let dir = job_state(env)?;
-    let src = if exists(path) {
+    let src = if exists(path)? {
         path.to_path_buf()
     } else {
         let prev = env
             .path_var("JOB_PREVIOUS_STATE")
             .map(|p| p.join(name))
-            .filter(|p| exists(p));
+            .map(|p| exists(&p).map(|e| e.then_some(p)))
+            .transpose()?
+            .flatten();
         match prev {
             Some(p) => p,
             None => {
@@ -308,7 +312,7 @@ pub fn copy_file_from_resource_state(
     };
     check_type(res, &ty)?;
     let src = job.join("IN").join(res).join(&ty).join(&rel);
-    if !exists(&src) {
+    if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the state of {res} ({}): nothing copied",
             file.display(),
@@ -342,11 +346,11 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
             out.display()
         )));
     }
-    let src = if exists(path) {
+    let src = if exists(path)? {
         path.to_path_buf()
     } else {
         let from_in = job.join("IN").join(res).join("state").join(name);
-        if !exists(&from_in) {
+        if !exists(&from_in)? {
             crate::diag::notice(format_args!(
                 "{} exists neither here nor in {}: nothing copied",
                 path.display(),

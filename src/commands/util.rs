@@ -130,42 +130,38 @@ fn increment(n: &str) -> String {
 // replace
 
 pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
-    // Every FILE is checked before any is changed.
+    // Every FILE is checked before any is changed: its links (a loop is an
+    // error), its kind (a folder exits 82; a FIFO, socket or device 1,
+    // before it is opened, so nothing can hang).
     let mut targets = Vec::new();
     let mut seen = HashSet::new();
     for f in files {
-        let md = match std::fs::metadata(f) {
-            Ok(md) => md,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let target = fsutil::Target::resolve(f)?;
+        match target.kind() {
+            fsutil::Kind::File => {}
+            fsutil::Kind::Missing => {
                 return Err(exit::failure(format!("{} not found", f.display())));
             }
-            Err(e) => {
-                return Err(e).with_context(|| format!("could not read {}", f.display()));
+            fsutil::Kind::Folder => {
+                return Err(exit::with_code(
+                    exit::IS_FOLDER,
+                    format!("{} is a folder; replace works on files", f.display()),
+                ));
             }
-        };
-        if md.is_dir() {
-            return Err(exit::with_code(
-                exit::IS_FOLDER,
-                format!("{} is a folder; replace works on files", f.display()),
-            ));
-        }
-        if !md.is_file() {
-            return Err(exit::failure(format!(
-                "{} is not a regular file",
-                f.display()
-            )));
+            _ => target.check_file()?,
         }
         // The same file named twice is replaced once (a value that holds
         // `$X` is not expanded again).
-        if seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())) {
-            targets.push(f);
+        let key = std::fs::canonicalize(target.path()).unwrap_or_else(|_| f.clone());
+        if seen.insert(key) {
+            targets.push(target);
         }
     }
     let lookup = |name: &[u8]| std::str::from_utf8(name).ok().and_then(|n| env.raw(n));
     if env.strict {
         let mut unset: Vec<String> = Vec::new();
-        for f in &targets {
-            let input = open(f)?;
+        for t in &targets {
+            let input = open(t)?;
             substitute(input, std::io::sink(), |name| {
                 if lookup(name).is_none() {
                     let name = String::from_utf8_lossy(name).into_owned();
@@ -175,7 +171,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
                 }
                 None
             })
-            .with_context(|| format!("could not read {}", f.display()))?;
+            .with_context(|| format!("could not read {}", t.requested().display()))?;
         }
         if !unset.is_empty() {
             return Err(exit::failure(format!(
@@ -184,9 +180,9 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    for f in targets {
-        let input = open(f)?;
-        fsutil::atomic_write_with(f, None, |out| {
+    for t in targets {
+        let input = open(&t)?;
+        t.write_with(fsutil::WriteOptions::PUBLIC, |out| {
             let out = std::io::BufWriter::with_capacity(CHUNK, out);
             substitute(input, out, |name| lookup(name).map(OsStr::as_bytes))
         })?;
@@ -194,8 +190,10 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn open(f: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(f).with_context(|| format!("could not read {}", f.display()))
+/// A FILE of `replace`, opened for reading (checked: a regular file).
+fn open(t: &fsutil::Target) -> Result<std::fs::File> {
+    t.open_read()?
+        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().display())))
 }
 
 /// How much of the input is read at a time.
