@@ -3,7 +3,7 @@
 //! carries, how its answer and AWS's errors read, and the registry host
 //! names around it (docker's rules).
 //!
-//! Pure (std, serde_json, base64, quick-xml): the integration tests compile
+//! Pure (std, serde_json, base64): the integration tests compile
 //! this file directly and compare it with botocore. Errors are plain
 //! strings that never hold a credential, a token or a password.
 
@@ -261,61 +261,65 @@ pub fn parse_error(status: u16, body: &[u8]) -> AwsError {
     }
 }
 
+/// The first `Code` and `Message` elements of an XML error body. AWS's
+/// error documents are flat and plain (no attributes, namespaces or CDATA
+/// on these elements), so a scan does what an XML parser would — at a
+/// fraction of the size a second use of quick-xml costs the binary.
 fn xml_error(body: &[u8]) -> Option<AwsError> {
-    use quick_xml::events::Event;
     let text = String::from_utf8_lossy(body);
-    let mut reader = quick_xml::Reader::from_str(&text);
-    // The element being read (`Code` or `Message`), and what was found.
-    let mut current: Option<bool> = None;
-    let (mut code, mut message): (Option<String>, Option<String>) = (None, None);
-    loop {
-        let piece = match reader.read_event().ok()? {
-            Event::Start(e) => {
-                current = match e.local_name().as_ref() {
-                    "Code" if code.is_none() => Some(true),
-                    "Message" if message.is_none() => Some(false),
-                    _ => None,
-                };
-                if let Some(is_code) = current {
-                    *(if is_code { &mut code } else { &mut message }) = Some(String::new());
-                }
-                continue;
-            }
-            Event::End(_) => {
-                current = None;
-                continue;
-            }
-            Event::Eof => break,
-            Event::Text(t) => t.to_string(),
-            Event::CData(t) => t.to_string(),
-            Event::GeneralRef(r) => match r.resolve_char_ref().ok().flatten() {
-                Some(c) => c.to_string(),
-                None => match &*r {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                }
-                .to_string(),
-            },
-            _ => continue,
-        };
-        match current {
-            Some(true) => code.get_or_insert_default().push_str(&piece),
-            Some(false) => message.get_or_insert_default().push_str(&piece),
-            None => {}
-        }
-    }
-    let code = code
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())?;
-    let message = message.unwrap_or_default();
+    let element = |name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let len = text[start..].find(&format!("</{name}>"))?;
+        Some(xml_unescape(&text[start..start + len]))
+    };
+    let code = element("Code").map(|c| c.trim().to_string()).filter(|c| !c.is_empty())?;
+    let message = element("Message").unwrap_or_default();
     Some(AwsError {
         code,
         message: message.split_whitespace().collect::<Vec<_>>().join(" "),
     })
+}
+
+/// XML's five named entities and numeric character references decoded;
+/// anything else kept as written.
+fn xml_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let entity = after.find(';').map(|end| (&after[..end], &after[end + 1..]));
+        let decoded = entity.and_then(|(name, tail)| {
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => {
+                    let n = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => name.strip_prefix('#')?.parse().ok()?,
+                    };
+                    char::from_u32(n)?
+                }
+            };
+            Some((c, tail))
+        });
+        match decoded {
+            Some((c, tail)) => {
+                out.push(c);
+                rest = tail;
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// docker's `ConvertToHostname`: the host (and port) of a registry address
@@ -371,11 +375,6 @@ pub fn region_of_host(host: &str) -> Option<String> {
     let region = labels.get(i)?;
     // The DNS suffix must follow the region.
     (valid_region(region) && i + 1 < labels.len()).then(|| region.to_ascii_lowercase())
-}
-
-/// The `auth` value of a docker config.json entry: base64 of `USER:PASSWORD`.
-pub fn docker_auth(user: &str, password: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
 }
 
 #[cfg(test)]
@@ -515,12 +514,12 @@ mod tests {
         assert_eq!(e.message, "m");
         let e = parse_error(403, br#"{"Message":"m"}"#);
         assert_eq!(e.code, "403");
-        let xml = br#"<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match &amp; &#65;</Message></Error><RequestId>1</RequestId></ErrorResponse>"#;
+        let xml = br#"<?xml version="1.0"?><ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match &amp; &#65;&#x42; &bogus; a&b</Message></Error><RequestId>1</RequestId></ErrorResponse>"#;
         let e = parse_error(403, xml);
         assert_eq!(e.code, "SignatureDoesNotMatch");
         assert_eq!(
             e.message,
-            "The request signature we calculated does not match & A"
+            "The request signature we calculated does not match & AB &bogus; a&b"
         );
         let e = parse_error(502, b"Bad\n gateway ");
         assert_eq!(e.code, "502");
@@ -559,6 +558,5 @@ mod tests {
         ] {
             assert_eq!(region_of_host(host).as_deref(), region, "{host}");
         }
-        assert_eq!(docker_auth("AWS", "pw"), "QVdTOnB3");
     }
 }

@@ -90,14 +90,15 @@ pub fn sign(req: &Request, creds: &Credentials, region: &str, service: &str, tim
                     "authorization" | "x-amz-date" | "x-amz-security-token"
                 )
         });
+    // Kept sorted by name as they come (a handful: no sort routine needed).
     for (name, value) in given.chain(added.iter().map(|(k, v)| (*k, v.as_str()))) {
         let name = name.to_ascii_lowercase();
-        match headers.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, values)) => values.push(value),
-            None => headers.push((name, vec![value])),
+        let at = headers.partition_point(|(n, _)| *n < name);
+        match headers.get_mut(at) {
+            Some((n, values)) if *n == name => values.push(value),
+            _ => headers.insert(at, (name, vec![value])),
         }
     }
-    headers.sort_by(|a, b| a.0.cmp(&b.0));
     let canonical_headers: String = headers
         .iter()
         .map(|(name, values)| {
@@ -215,11 +216,12 @@ fn canonical_uri(path: &str) -> String {
 
 /// Names and values percent-encoded, sorted by name then value.
 fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (quote(k, b""), quote(v, b"")))
-        .collect();
-    pairs.sort();
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(query.len());
+    for (k, v) in query {
+        let pair = (quote(k, b""), quote(v, b""));
+        let at = pairs.partition_point(|p| *p <= pair);
+        pairs.insert(at, pair);
+    }
     pairs
         .iter()
         .map(|(k, v)| format!("{k}={v}"))

@@ -72,7 +72,8 @@ pub fn login(env: &JobEnv, a: &EcrLogin, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     let path = docker_config(env)?;
-    let auth = ecr::docker_auth(&token.user, &token.password);
+    // docker's `auth`: base64 of USER:PASSWORD.
+    let auth = http::base64(format!("{}:{}", token.user, token.password).as_bytes());
     let warnings = update_config(&path, true, |doc| set_auth(doc, &host, &auth))?;
     for w in warnings.unwrap_or_default() {
         diag::warn(format_args!("{}: {w}", path.display()));
