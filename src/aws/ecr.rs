@@ -273,7 +273,9 @@ fn xml_error(body: &[u8]) -> Option<AwsError> {
         let len = text[start..].find(&format!("</{name}>"))?;
         Some(xml_unescape(&text[start..start + len]))
     };
-    let code = element("Code").map(|c| c.trim().to_string()).filter(|c| !c.is_empty())?;
+    let code = element("Code")
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())?;
     let message = element("Message").unwrap_or_default();
     Some(AwsError {
         code,
@@ -289,7 +291,9 @@ fn xml_unescape(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let entity = after.find(';').map(|end| (&after[..end], &after[end + 1..]));
+        let entity = after
+            .find(';')
+            .map(|end| (&after[..end], &after[end + 1..]));
         let decoded = entity.and_then(|(name, tail)| {
             let c = match name {
                 "amp" => '&',
