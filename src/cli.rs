@@ -315,7 +315,7 @@ pub enum Command {
 
     /// Print the AWS credentials of a resource as environment variables
     #[command(
-        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  credential_process = shipctl aws_env my-aws-keys --format json"
+        after_help = "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  shipctl aws_env my-aws-keys --format powershell | Out-String | Invoke-Expression\n  credential_process = shipctl aws_env my-aws-keys --format json\n\nOn failure stdout has only `false < /dev/null` (formats sh, fish, powershell), so the eval fails too."
     )]
     AwsEnv(AwsEnv),
 
@@ -545,17 +545,34 @@ pub struct Jdk {
     /// `set` (then VERSION), or the VERSION itself
     #[arg(value_name = "set|VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub action: String,
-    /// openjdk7 … openjdk21, oraclejdk8 … oraclejdk21
+    /// openjdkN or oraclejdkN, N 7 or more (e.g. openjdk17; TAB lists the installed ones)
     #[arg(value_name = "VERSION", value_parser = NonEmptyStringValueParser::new())]
     pub jdk: Option<String>,
+    /// The shell that evaluates the output
+    #[arg(long, value_enum, default_value_t = ShellFormat::Sh)]
+    pub format: ShellFormat,
+}
+
+/// The shell that evaluates the lines `jdk set` prints (see src/eval.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFormat {
+    /// `export NAME='value'` lines for sh, bash, zsh
+    Sh,
+    /// `set -gx NAME 'value'` lines
+    Fish,
+    /// `$Env:NAME = 'value'` lines
+    Powershell,
 }
 
 const JDK_HELP: &str = "\
 A program cannot change the shell that runs it, so jdk prints the commands and
 the shell runs them. JDKs are looked for in /usr/lib/jvm (or $SHIPCTL_JVM_DIR).
+On failure stdout has only `false < /dev/null`, so the eval fails too.
 
-Example:
-  eval \"$(shipctl jdk set openjdk17)\"";
+Examples:
+  eval \"$(shipctl jdk set openjdk17)\"
+  shipctl jdk set openjdk17 --format fish | source
+  shipctl jdk set openjdk17 --format powershell | Out-String | Invoke-Expression";
 
 #[derive(Debug, Args)]
 pub struct ResEnv {
@@ -611,7 +628,7 @@ pub struct GitChanges {
     /// The git repository's folder
     #[arg(long, value_name = "DIR", value_parser = NonEmptyStringValueParser::new())]
     pub path: Option<String>,
-    /// A gitRepo resource: its state folder, and its commit range from version.json
+    /// A gitRepo resource: its state folder, and its commit range ($<R>_IS_PULL_REQUEST, $<R>_BASE_BRANCH, version.json)
     #[arg(long, value_name = "RES", value_parser = NonEmptyStringValueParser::new())]
     pub resource: Option<String>,
     /// The range to compare (default: $SHIPPABLE_COMMIT_RANGE, or the resource's)
@@ -878,7 +895,7 @@ pub fn prepare_args(cmd: &clap::Command, mut args: Vec<OsString>) -> Vec<OsStrin
 
 /// The index of the command name in argv: the first argument after the
 /// global options.
-fn command_index(args: &[OsString]) -> usize {
+pub fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();

@@ -221,6 +221,8 @@ enum Source {
     PreviousState,
     /// Section names of the AWS credentials file.
     AwsProfiles,
+    /// The installed JDKs (`jdk set <TAB>`).
+    InstalledJdks,
     Words(&'static [&'static str]),
     Files,
     Dirs,
@@ -293,6 +295,7 @@ const POSITIONAL: &[(&str, Pos, Source)] = {
         ("decrypt", At(1), Files),
         ("notify", At(0), Resources),
         ("jdk", At(0), Words(&["set"])),
+        ("jdk", At(1), InstalledJdks),
         ("configure_aws", At(0), Resources),
         ("aws_env", At(0), Resources),
     ]
@@ -549,6 +552,10 @@ fn from_source(env: &JobEnv, source: Source, first: &str, typed: &str) -> Reply 
             .map(|n| cand(n, ""))
             .collect(),
         Source::AwsProfiles => aws_profiles(env),
+        Source::InstalledJdks => crate::commands::jdk::installed(env)
+            .into_iter()
+            .map(|j| cand(j.version, j.home.to_string_lossy()))
+            .collect(),
     };
     Reply::values(dedup(items), typed)
 }

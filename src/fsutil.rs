@@ -171,6 +171,17 @@ fn io_error(e: io::Error, verb: &str, path: &Path) -> anyhow::Error {
     anyhow::Error::new(e).context(format!("could not {verb} {}", path.display()))
 }
 
+/// An error of the `tempfile` crate without the ` at path "…"` it adds
+/// (the message names the target instead; the OS error itself is not
+/// reachable through it).
+fn plain(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) if e.raw_os_error().is_none() => io::Error::new(e.kind(), &text[..at]),
+        _ => e,
+    }
+}
+
 /// The folder a path is in ("." for a bare name).
 fn folder_of(path: &Path) -> &Path {
     match path.parent() {
@@ -368,7 +379,7 @@ impl Target {
                 Source::Fill(fill) => {
                     let mut file = tempfile::tempfile_in(self.folder())
                         .or_else(|_| tempfile::tempfile())
-                        .map_err(fail)?;
+                        .map_err(|e| fail(plain(e)))?;
                     fill(&mut file).map_err(fail)?;
                     Content::File(file)
                 }
@@ -380,13 +391,13 @@ impl Target {
             });
         }
         let mut temp = TempFile::create(self.folder()).map_err(fail)?;
-        let file = temp.file.as_file_mut();
+        let file = &mut temp.file;
         match source {
             Source::Bytes(b) => io::Write::write_all(file, b),
             Source::Fill(fill) => fill(file),
         }
         .map_err(fail)?;
-        let file = temp.file.as_file();
+        let file = &temp.file;
         file.set_permissions(std::fs::Permissions::from_mode(self.new_mode(options)))
             .map_err(fail)?;
         // Keep the replaced file's owner (CI often runs as root over a
@@ -466,27 +477,27 @@ impl Staged<'_> {
                 write_in_place(&file, &content, self.options.sync).map_err(fail)?;
                 Ok(Written::InPlace)
             }
-            How::Rename(temp) => match temp.file.persist(&target.path) {
-                Ok(_locked) => {
+            How::Rename(mut temp) => match temp.rename(&target.path) {
+                Ok(()) => {
                     if self.options.sync {
                         let _ = File::open(target.folder()).and_then(|d| d.sync_all());
                     }
                     Ok(Written::Renamed)
                 }
                 Err(e)
-                    if is_errno(&e.error, rustix::io::Errno::BUSY)
-                        || is_errno(&e.error, rustix::io::Errno::XDEV) =>
+                    if is_errno(&e, rustix::io::Errno::BUSY)
+                        || is_errno(&e, rustix::io::Errno::XDEV) =>
                 {
                     // A mount point (a bind-mounted file) that statx did not
                     // report: write the checked bytes in place. The
-                    // temporary file is removed when `e` drops.
+                    // temporary file is removed when `temp` drops.
                     let file = open_checked(&target.path, true)
                         .map_err(|e| target.open_error(e, "write"))?;
-                    let content = Content::File(e.file.reopen().map_err(fail)?);
+                    let content = Content::File(temp.file.try_clone().map_err(fail)?);
                     write_in_place(&file, &content, self.options.sync).map_err(fail)?;
                     Ok(Written::InPlace)
                 }
-                Err(e) => Err(fail(e.error)),
+                Err(e) => Err(fail(e)),
             },
         }
     }
@@ -701,8 +712,11 @@ fn is_mount_point(path: &Path) -> bool {
 
 /// Write `content` over the regular file `file`, in place: grow it first
 /// (a full disk fails here; the file is cut back, unchanged), overwrite
-/// the old part, cut it to the new length.
+/// the old part, cut it to the new length. Under an `flock` on the file
+/// itself, so that two in-place writers of one file never mix (callers'
+/// own locks are on a folder or a `.lock` file, never on the target).
 fn write_in_place(file: &File, content: &Content, sync: bool) -> io::Result<()> {
+    file.lock()?;
     let old_len = file.metadata()?.len();
     let new_len = content.len()?;
     if new_len > old_len
@@ -740,82 +754,122 @@ fn copy_range(content: &Content, file: &File, from: u64, to: u64) -> io::Result<
     Ok(())
 }
 
+/// A fresh name `.shipctl.<pid>.<random><suffix>` in `dir`.
+fn temp_name(dir: &Path, suffix: &str) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let pid = std::process::id();
+    dir.join(format!(
+        "{TEMP_PREFIX}{pid}.{:012x}{suffix}",
+        h.finish() & 0xffff_ffff_ffff
+    ))
+}
+
 /// A temporary file of the write path: named `.shipctl.<pid>.<random>.tmp`,
 /// mode 0600, locked (`flock`) for as long as it lives, removed when
 /// dropped unless renamed.
 struct TempFile {
-    file: tempfile::NamedTempFile,
+    path: PathBuf,
+    file: File,
+    renamed: bool,
 }
 
 impl TempFile {
     fn create(dir: &Path) -> io::Result<TempFile> {
         sweep_stale(dir);
-        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
-        for _ in 0..8 {
-            let file = tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(TEMP_FILE)
-                .permissions(std::fs::Permissions::from_mode(0o600))
-                .tempfile_in(dir)?;
-            file.as_file().lock()?;
-            // Swept in the instant between its creation and the lock.
-            if file.as_file().metadata()?.nlink() > 0 {
-                return Ok(TempFile { file });
+        for _ in 0..16 {
+            let path = temp_name(dir, TEMP_FILE);
+            let file = match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(rustix::fs::OFlags::CLOEXEC.bits() as i32)
+                .open(&path)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            let temp = TempFile {
+                path,
+                file,
+                renamed: false,
+            };
+            temp.file.lock()?;
+            // Swept in the instant between its creation and the lock?
+            if temp.file.metadata()?.nlink() > 0 {
+                return Ok(temp);
             }
         }
-        Err(io::Error::other("temporary files keep disappearing"))
+        Err(io::Error::other("could not make a temporary file"))
+    }
+
+    /// Rename over `to`; on error the file is still there (and removed on
+    /// drop).
+    fn rename(&mut self, to: &Path) -> io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.renamed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
 /// A staging folder of the write path (`.shipctl.<pid>.<random>.stage`),
 /// locked while it lives, removed with its content when dropped.
 struct TempFolder {
-    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
     _lock: File,
 }
 
 impl TempFolder {
     fn create(dir: &Path) -> Result<TempFolder> {
         sweep_stale(dir);
-        let prefix = format!("{TEMP_PREFIX}{}.", std::process::id());
-        let fail = |e: io::Error| {
-            anyhow::Error::new(e).context(format!(
-                "could not create a temporary folder in {}",
-                dir.display()
-            ))
-        };
-        for _ in 0..8 {
-            let stage = tempfile::Builder::new()
-                .prefix(&prefix)
-                .suffix(TEMP_FOLDER)
-                .tempdir_in(dir)
-                .map_err(fail)?;
-            let lock = File::open(stage.path()).map_err(fail)?;
-            lock.lock().map_err(fail)?;
+        let fail = |e: io::Error| io_error(e, "create a temporary folder in", dir);
+        for _ in 0..16 {
+            let path = temp_name(dir, TEMP_FOLDER);
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(fail(e)),
+            }
+            let opened = File::open(&path).and_then(|lock| {
+                lock.lock()?;
+                Ok(lock)
+            });
+            let lock = match opened {
+                Ok(lock) => lock,
+                Err(e) => {
+                    let _ = std::fs::remove_dir(&path);
+                    return Err(fail(e));
+                }
+            };
             if lock.metadata().map_err(fail)?.nlink() > 0 {
-                return Ok(TempFolder {
-                    dir: Some(stage),
-                    _lock: lock,
-                });
+                return Ok(TempFolder { path, _lock: lock });
             }
         }
-        Err(fail(io::Error::other(
-            "temporary folders keep disappearing",
-        )))
+        Err(fail(io::Error::other("could not make a temporary folder")))
     }
 
     fn path(&self) -> &Path {
-        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+        &self.path
     }
 }
 
 impl Drop for TempFolder {
     fn drop(&mut self) {
-        if let Some(dir) = self.dir.take() {
-            // A read-only copy inside must become writable to be removed.
-            make_removable(dir.path());
-            let _ = dir.close();
-        }
+        // A read-only copy inside must become writable to be removed.
+        make_removable(&self.path);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -936,39 +990,62 @@ pub fn lock_folder(dir: &Path) -> Result<Lock> {
 /// cannot be created (a read-only folder, no permission, a full disk), the
 /// lock is on the folder instead — every writer of that folder decides the
 /// same way. The target is resolved first: a loop is [`FsError::Loop`].
+#[allow(dead_code)] // for one file (ecr_login's config.json); AWS uses lock_files
 pub fn lock_beside(path: &Path) -> Result<Lock> {
-    let target = Target::resolve(path)?;
-    let mut name = target.path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock = target.path.with_file_name(name);
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(&lock);
+    let mut locks = lock_files(&[path])?;
+    Ok(locks.pop().expect("one lock for one path"))
+}
+
+/// [`lock_beside`] for several files at once (say the AWS CLI's two):
+/// each lock taken once even where two files share it (the same folder
+/// as the fallback, the same target), and always in the same order (by
+/// device and inode), so that two calls never wait on each other.
+pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
     use rustix::io::Errno;
-    let file = match opened {
-        Ok(f) => f,
-        Err(e)
-            if [
-                Errno::ROFS,
-                Errno::ACCESS,
-                Errno::PERM,
-                Errno::NOSPC,
-                Errno::DQUOT,
-            ]
-            .iter()
-            .any(|&n| is_errno(&e, n)) =>
-        {
-            return lock_folder(target.folder());
+    let mut handles: Vec<((u64, u64), File, PathBuf)> = Vec::new();
+    for path in paths {
+        let target = Target::resolve(path)?;
+        let mut name = target.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock = target.path.with_file_name(name);
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&lock);
+        let fallback = [
+            Errno::ROFS,
+            Errno::ACCESS,
+            Errno::PERM,
+            Errno::NOSPC,
+            Errno::DQUOT,
+        ];
+        let (file, what) = match opened {
+            Ok(f) => (f, lock),
+            Err(e) if fallback.iter().any(|&n| is_errno(&e, n)) => {
+                let dir = target.folder().to_path_buf();
+                let f = File::open(&dir).map_err(|e| io_error(e, "open to lock it", &dir))?;
+                (f, dir)
+            }
+            Err(e) => return Err(io_error(e, "open the lock file", &lock)),
+        };
+        let md = file.metadata().map_err(|e| io_error(e, "lock", &what))?;
+        let key = (md.dev(), md.ino());
+        if handles.iter().all(|(k, _, _)| *k != key) {
+            handles.push((key, file, what));
         }
-        Err(e) => return Err(io_error(e, "open the lock file", &lock)),
-    };
-    file.lock().map_err(|e| io_error(e, "lock", &lock))?;
-    Ok(Lock { _file: file })
+    }
+    handles.sort_by_key(|(k, _, _)| *k);
+    handles
+        .into_iter()
+        .map(|(_, file, what)| {
+            file.lock().map_err(|e| io_error(e, "lock", &what))?;
+            Ok(Lock { _file: file })
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -988,38 +1065,27 @@ pub fn lock_beside(path: &Path) -> Result<Lock> {
 pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     let from = Target::resolve(src)?;
     let to = Target::resolve(dst)?;
-    match from.kind {
-        Kind::File => {
-            if to.kind == Kind::Folder {
-                anyhow::bail!(
-                    "cannot replace the folder {} with the file {}",
-                    dst.display(),
-                    src.display()
-                );
-            }
-            to.check_file()?;
-            let mode = from.mode().unwrap_or(0o644) & 0o777;
-            let Some(mut input) = from.open_read()? else {
-                return Err(io_error(
-                    io::Error::from(io::ErrorKind::NotFound),
-                    "read",
-                    src,
-                ));
-            };
-            to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
-                io::copy(&mut input, f).map(|_| ())
-            })?;
-            return Ok(());
+    if check_copy_source(src)? == Kind::File {
+        if to.kind == Kind::Folder {
+            anyhow::bail!(
+                "cannot replace the folder {} with the file {}",
+                dst.display(),
+                src.display()
+            );
         }
-        Kind::Folder => {}
-        Kind::Missing => {
+        to.check_file()?;
+        let mode = from.mode().unwrap_or(0o644) & 0o777;
+        let Some(mut input) = from.open_read()? else {
             return Err(io_error(
                 io::Error::from(io::ErrorKind::NotFound),
                 "read",
                 src,
             ));
-        }
-        _ => return Err(from.wrong_kind("a file or a folder")),
+        };
+        to.write_with(WriteOptions::PUBLIC.with_mode(mode), |f| {
+            io::copy(&mut input, f).map(|_| ())
+        })?;
+        return Ok(());
     }
     match to.kind {
         Kind::Missing | Kind::Folder => {}
@@ -1032,9 +1098,14 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     }
     let parent = folder_of(&to.path);
     refuse_copy_into_itself(src, parent)?;
-    let stage = TempFolder::create(parent)?;
+    // Staged on the file system the entries go to: beside a new folder,
+    // inside an existing one (which may be a mount of its own).
+    let stage = match to.kind {
+        Kind::Missing => TempFolder::create(parent)?,
+        _ => TempFolder::create(&to.path)?,
+    };
     let staged = stage.path().join("copy");
-    copy_tree(&from.path, &staged)?;
+    copy_tree(&from.path, &staged, dst)?;
     match to.kind {
         Kind::Missing => std::fs::rename(&staged, &to.path)
             .map_err(|e| io_error(e, "move the copy into", dst))?,
@@ -1046,38 +1117,77 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What [`copy_path`] can copy from `src`: a regular file or a folder
+/// (links followed). Missing, a loop, or another kind is an error — check
+/// it before creating the folder a copy goes into.
+pub fn check_copy_source(src: &Path) -> Result<Kind> {
+    let from = Target::resolve(src)?;
+    match from.kind {
+        Kind::File | Kind::Folder => Ok(from.kind),
+        Kind::Missing => Err(io_error(
+            io::Error::from(io::ErrorKind::NotFound),
+            "read",
+            src,
+        )),
+        _ => Err(from.wrong_kind("a file or a folder")),
+    }
+}
+
 /// Make the contents of folder `dst` (created if missing) an exact copy of
 /// the contents of folder `src`: every entry of `dst` is removed, dot-files
 /// included, and `src`'s entries are copied in. The copy is made first in a
 /// staging folder inside `dst`, so a failure while reading `src` leaves
-/// `dst` untouched; an entry of `dst` that cannot be removed (a mount
-/// point) is found before anything is removed.
+/// `dst` untouched. An entry of `dst` that is a mount point (a
+/// bind-mounted file) cannot be removed: the copy's file of that name is
+/// written into it in place; a mount point the copy has no file for is an
+/// error before anything is removed.
 pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
     refuse_copy_into_itself(src, dst)?;
     create_folder(dst, None)?;
-    for entry in read_dir(dst)? {
-        if is_mount_point(&entry.path()) {
-            anyhow::bail!(
-                "{} is a mount point: it cannot be replaced",
-                entry.path().display()
-            );
-        }
-    }
     let stage = TempFolder::create(dst)?;
     let staged = stage.path().join("copy");
-    copy_tree(src, &staged)?;
+    copy_tree(src, &staged, dst)?;
+    let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    let mut in_place = Vec::new();
     for entry in read_dir(dst)? {
         let path = entry.path();
-        if path == stage.path() {
+        if path == stage.path() || !is_mount_point(&path) {
+            continue;
+        }
+        if !(is_file(&path) && is_file(&staged.join(entry.file_name()))) {
+            anyhow::bail!(
+                "{} is a mount point that the copy of {} has no file for: it cannot be replaced",
+                path.display(),
+                src.display()
+            );
+        }
+        in_place.push(entry.file_name());
+    }
+    for entry in read_dir(dst)? {
+        let path = entry.path();
+        if path == stage.path() || in_place.contains(&entry.file_name()) {
             continue;
         }
         remove_any(&path)?;
     }
     for entry in read_dir(&staged)? {
         let to = dst.join(entry.file_name());
-        std::fs::rename(entry.path(), &to).map_err(|e| io_error(e, "move the copy into", &to))?;
+        if in_place.contains(&entry.file_name()) {
+            write_staged_in_place(&entry.path(), &to)?;
+        } else {
+            std::fs::rename(entry.path(), &to)
+                .map_err(|e| io_error(e, "move the copy into", &to))?;
+        }
     }
     Ok(())
+}
+
+/// Write the staged file `from` into the existing regular file `to` (a
+/// mount point), in place, synced.
+fn write_staged_in_place(from: &Path, to: &Path) -> Result<()> {
+    let file = open_checked(to, true).map_err(|e| io_error(e, "write", to))?;
+    let content = Content::File(open_checked(from, false).map_err(|e| io_error(e, "write", to))?);
+    write_in_place(&file, &content, true).map_err(|e| io_error(e, "write", to))
 }
 
 /// Refuse to copy a folder into itself (the copy would never end).
@@ -1129,23 +1239,26 @@ fn remove_any(path: &Path) -> Result<()> {
     .map_err(|e| io_error(e, "remove", path))
 }
 
-/// Copy folder `src` to the new folder `dst`, recursively.
-fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+/// Copy folder `src` to the new folder `dst`, recursively. `shown` is
+/// where the copy is going in the end (a staging folder is not named in
+/// messages).
+fn copy_tree(src: &Path, dst: &Path, shown: &Path) -> Result<()> {
     let md = std::fs::metadata(src).map_err(|e| io_error(e, "read", src))?;
-    std::fs::create_dir(dst).map_err(|e| io_error(e, "create", dst))?;
+    std::fs::create_dir(dst).map_err(|e| io_error(e, "create", shown))?;
     for entry in read_dir(src)? {
         let from = entry.path();
         let to = dst.join(entry.file_name());
+        let shown = shown.join(entry.file_name());
         let ft = entry.file_type().map_err(|e| io_error(e, "read", &from))?;
         if ft.is_symlink() {
             let target =
                 std::fs::read_link(&from).map_err(|e| io_error(e, "read the link", &from))?;
             std::os::unix::fs::symlink(&target, &to)
-                .map_err(|e| io_error(e, "create the link", &to))?;
+                .map_err(|e| io_error(e, "create the link", &shown))?;
         } else if ft.is_dir() {
-            copy_tree(&from, &to)?;
+            copy_tree(&from, &to, &shown)?;
         } else if ft.is_file() {
-            copy_file_new(&from, &to)?;
+            copy_file_new(&from, &to, &shown)?;
         } else {
             crate::diag::warn(format_args!(
                 "{} is not a file, folder or link: not copied",
@@ -1158,11 +1271,11 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
         dst,
         std::fs::Permissions::from_mode(md.permissions().mode() & 0o7777),
     )
-    .map_err(|e| io_error(e, "set the mode of", dst))
+    .map_err(|e| io_error(e, "set the mode of", shown))
 }
 
 /// Copy one regular file to a new path, mode kept, synced.
-fn copy_file_new(from: &Path, to: &Path) -> Result<()> {
+fn copy_file_new(from: &Path, to: &Path, shown: &Path) -> Result<()> {
     let mut input = open_checked(from, false).map_err(|e| io_error(e, "read", from))?;
     let mode = input
         .metadata()
@@ -1174,53 +1287,59 @@ fn copy_file_new(from: &Path, to: &Path) -> Result<()> {
         .write(true)
         .create_new(true)
         .open(to)
-        .map_err(|e| io_error(e, "create", to))?;
+        .map_err(|e| io_error(e, "write", shown))?;
     io::copy(&mut input, &mut output)
         .and_then(|_| output.set_permissions(std::fs::Permissions::from_mode(mode)))
         .and_then(|()| output.sync_all())
-        .map_err(|e| io_error(e, "write", to))
+        .map_err(|e| io_error(e, "write", shown))
 }
 
-/// Before a merge changes anything: every staged entry must fit its place
-/// (a folder onto a folder or nothing, a file or link onto a file, a link
-/// or nothing).
+/// Before a merge changes anything: every staged entry must fit its place.
+/// A folder goes onto a folder or nothing. A file goes onto nothing or
+/// through the write path's rules onto what is there: links followed
+/// (a loop is an error; a dangling link's target is created when its
+/// folder exists), a regular file replaced, anything else refused. A link
+/// replaces anything but a folder.
 fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
     for entry in read_dir(staged)? {
         let to = dst.join(entry.file_name());
         let Ok(existing) = std::fs::symlink_metadata(&to) else {
             continue;
         };
-        let is_dir = entry
+        let kind = entry
             .file_type()
-            .map_err(|e| io_error(e, "read", &entry.path()))?
-            .is_dir();
-        let kind = Kind::of(&existing);
-        match (is_dir, existing.is_dir()) {
-            (true, true) => check_merge(&entry.path(), &to)?,
-            (true, false) => {
-                anyhow::bail!("cannot replace the file {} with a folder", to.display())
+            .map_err(|e| io_error(e, "read", &entry.path()))?;
+        if kind.is_dir() {
+            match existing.is_dir() {
+                true => check_merge(&entry.path(), &to)?,
+                false => anyhow::bail!("cannot replace the file {} with a folder", to.display()),
             }
-            (false, true) => {
-                anyhow::bail!("cannot replace the folder {} with a file", to.display())
-            }
-            (false, false) if existing.is_symlink() || kind == Kind::File => {}
-            (false, false) => {
-                return Err(FsError::WrongKind {
-                    path: to.clone(),
-                    resolved: to,
-                    kind,
-                    wanted: "a regular file",
+        } else if kind.is_file() {
+            let target = Target::resolve(&to)?;
+            match target.kind {
+                Kind::File => {}
+                Kind::Missing if target.folder().is_dir() => {}
+                Kind::Folder => {
+                    anyhow::bail!("cannot replace the folder {} with a file", to.display())
                 }
-                .into());
+                Kind::Missing => anyhow::bail!(
+                    "{} is a link to {}, whose folder does not exist",
+                    to.display(),
+                    target.path.display()
+                ),
+                _ => return Err(target.wrong_kind("a regular file")),
             }
+        } else if existing.is_dir() {
+            anyhow::bail!("cannot replace the folder {} with a link", to.display());
         }
     }
     Ok(())
 }
 
-/// Move the staged entries into `dst`: new entries and files by rename
-/// (atomic per file; a mount point is written in place), folders that
-/// exist on both sides recursively.
+/// Move the staged entries into `dst`: new entries by rename; a file onto
+/// an existing file by rename onto where its links lead (atomic per file; a
+/// mount point is written in place); folders that exist on both sides
+/// recursively.
 fn merge(staged: &Path, dst: &Path) -> Result<()> {
     // The staged folder may carry a read-only mode; its entries move out.
     std::fs::set_permissions(staged, std::fs::Permissions::from_mode(0o700))
@@ -1229,25 +1348,38 @@ fn merge(staged: &Path, dst: &Path) -> Result<()> {
         let from = entry.path();
         let to = dst.join(entry.file_name());
         let existing = std::fs::symlink_metadata(&to).ok();
-        let both_dirs = existing.as_ref().is_some_and(|m| m.is_dir())
-            && entry.file_type().is_ok_and(|t| t.is_dir());
-        if both_dirs {
+        let kind = entry.file_type().map_err(|e| io_error(e, "read", &from))?;
+        if kind.is_dir() && existing.as_ref().is_some_and(Metadata::is_dir) {
             merge(&from, &to)?;
             continue;
         }
-        match std::fs::rename(&from, &to) {
+        let onto = match (kind.is_file(), &existing) {
+            (true, Some(_)) => Target::resolve(&to)?.path,
+            _ => to.clone(),
+        };
+        match std::fs::rename(&from, &onto) {
             Ok(()) => {}
             Err(e)
                 if (is_errno(&e, rustix::io::Errno::BUSY)
                     || is_errno(&e, rustix::io::Errno::XDEV))
-                    && existing.as_ref().is_some_and(Metadata::is_file)
-                    && entry.file_type().is_ok_and(|t| t.is_file()) =>
+                    && kind.is_file() =>
             {
-                let file = open_checked(&to, true).map_err(|e| io_error(e, "write", &to))?;
-                let content = Content::File(
-                    open_checked(&from, false).map_err(|e| io_error(e, "read", &from))?,
-                );
-                write_in_place(&file, &content, true).map_err(|e| io_error(e, "write", &to))?;
+                // A mount point, or a folder mounted inside: write the
+                // file there through the write path instead.
+                let target = Target::resolve(&onto)?;
+                match target.exists() {
+                    true => write_staged_in_place(&from, &onto)?,
+                    false => {
+                        let mode = std::fs::metadata(&from)
+                            .map_err(|e| io_error(e, "read", &from))?
+                            .mode();
+                        let mut input =
+                            open_checked(&from, false).map_err(|e| io_error(e, "write", &to))?;
+                        target.write_with(WriteOptions::PUBLIC.with_mode(mode & 0o777), |f| {
+                            io::copy(&mut input, f).map(|_| ())
+                        })?;
+                    }
+                }
             }
             Err(e) => return Err(io_error(e, "move the copy into", &to)),
         }
@@ -1403,6 +1535,21 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_shared_by_two_files_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("a", &link).unwrap();
+        // The same target twice: one lock (a second flock from this process
+        // on another handle would wait for ever).
+        let locks = lock_files(&[&a, &link, &a]).unwrap();
+        assert_eq!(locks.len(), 1);
+        assert!(dir.path().join("a.lock").exists());
+        drop(locks);
+        let _one = lock_beside(&link).unwrap();
+    }
+
+    #[test]
     fn in_place_writes_grow_and_shrink() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
@@ -1417,6 +1564,46 @@ mod tests {
             write_in_place(&f, &Content::Bytes(new), false).unwrap();
             assert_eq!(std::fs::read(&p).unwrap(), new);
         }
+    }
+
+    #[test]
+    fn a_rename_refused_across_devices_falls_back_to_in_place() {
+        // A temporary file on another file system than its target: the
+        // rename fails with EXDEV, as over a bind-mounted file it fails
+        // with EBUSY, and the checked bytes are written in place.
+        let skip = |why: &str| {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "cannot run under CI=true: {why}"
+            );
+            crate::diag::notice(format_args!(
+                "SKIPPED: fsutil::a_rename_refused_across_devices: {why}"
+            ));
+        };
+        let (Ok(shm), Ok(tmp)) = (tempfile::tempdir_in("/dev/shm"), tempfile::tempdir()) else {
+            return skip("no /dev/shm");
+        };
+        let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
+        if dev(shm.path()) == dev(tmp.path()) {
+            return skip("/dev/shm and the temp folder share a file system");
+        }
+        let p = tmp.path().join("f");
+        std::fs::write(&p, b"old content").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let ino = std::fs::metadata(&p).unwrap().ino();
+        let target = Target::resolve(&p).unwrap();
+        let mut temp = TempFile::create(shm.path()).unwrap();
+        io::Write::write_all(&mut temp.file, b"new").unwrap();
+        let staged = Staged {
+            target: &target,
+            options: WriteOptions::PUBLIC,
+            how: How::Rename(temp),
+        };
+        assert_eq!(staged.commit().unwrap(), Written::InPlace);
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let md = std::fs::metadata(&p).unwrap();
+        assert_eq!((md.ino(), md.mode() & 0o777), (ino, 0o640));
+        assert_eq!(std::fs::read_dir(shm.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod complete;
 mod diag;
+mod eval;
 mod exit;
 mod fsutil;
 mod job;
@@ -39,17 +40,22 @@ extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
     // SAFETY: setting a signal to SIG_IGN has no handler to race with.
     unsafe { signal(SIGPIPE, SIG_IGN) };
     // The arguments come from here: std only collects them itself on glibc.
-    let args = (0..usize::try_from(argc).unwrap_or(0))
+    let args: Vec<std::ffi::OsString> = (0..usize::try_from(argc).unwrap_or(0))
         .map(|i| {
             // SAFETY: the C runtime passes argc valid, NUL-terminated strings.
             let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
             std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect();
+    // A failing `eval "$(shipctl aws_env …)"` must fail too (src/eval.rs).
+    let evaluated = eval::is_evaluated(&args);
     let code = match run(args) {
         Ok(()) => exit::OK,
         Err(err) => report(&err),
     };
+    if code != exit::OK && evaluated {
+        eval::print_failure();
+    }
     let _ = std::io::stdout().flush();
     i32::from(code)
 }

@@ -163,14 +163,215 @@ fn pull_request_range_from_version_json() {
         .success();
 }
 
+/// A pull request as the platform clones it: `work/repo` is a clone of a
+/// bare `upstream.git` (so `origin/main` and `origin/release` are real
+/// remote-tracking branches) on branch `pr`, which changed `src/a.txt`
+/// (commit `first`), then merged the newer `origin/main` (which changed
+/// `top.txt`), then changed `lib/b.txt` (commit `head`). `release` left
+/// main at the base commit and changed `docs/x`. Returns (repo, first,
+/// head).
+fn pull_request(t: &Test) -> (std::path::PathBuf, String, String) {
+    let w = t.work();
+    sh(
+        &w,
+        "git init -q --bare upstream.git && git -C upstream.git symbolic-ref HEAD refs/heads/main
+         git clone -q upstream.git seed 2>/dev/null && cd seed && git checkout -qb main
+         mkdir -p src docs && echo 1 > src/a.txt && echo 1 > top.txt && echo 1 > docs/x
+         git add -A && git commit -qm base && git push -q origin main main:release
+         cd .. && git clone -q upstream.git repo && cd repo && git checkout -qb pr
+         echo 2 >> src/a.txt && git commit -qam pr1
+         cd ../seed && echo 2 >> top.txt && git commit -qam later && git push -q origin main
+         git checkout -qb release origin/release && echo 2 >> docs/x && git commit -qam rel && git push -q origin release
+         cd ../repo && git fetch -q && git merge -q --no-edit origin/main
+         mkdir lib && echo 1 > lib/b.txt && git add -A && git commit -qm pr2",
+    );
+    let repo = w.join("repo");
+    let first = sh(&repo, "git rev-parse HEAD~2");
+    let head = sh(&repo, "git rev-parse HEAD");
+    (repo, first, head)
+}
+
+/// `version.json` of resource `my-repo.1` (prefix `MYREPO1`) with this
+/// shaData.
+fn sha_data(t: &Test, sha: &str) {
+    let meta = t.job().join("IN/my-repo.1");
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("version.json"),
+        format!(r#"{{"version":{{"propertyBag":{{"shaData":{sha}}}}}}}"#),
+    )
+    .unwrap();
+}
+
+/// Issue 10 item 11: the platform exports `$<R>_IS_PULL_REQUEST` and
+/// `$<R>_BASE_BRANCH`; they decide, version.json's shaData is the fallback.
+#[test]
+fn pull_request_from_the_resource_variables() {
+    // The pull request's own changes: src/a.txt and lib/b.txt, never the
+    // top.txt it merged from main (which first..head would list).
+    const OWN: &str = "lib/b.txt\nsrc/a.txt\n";
+    const PUSH: &str = "lib/b.txt\ntop.txt\n";
+    // (IS_PULL_REQUEST, BASE_BRANCH, shaData's isPullRequest and base, stdout)
+    let cases: &[(Option<&str>, Option<&str>, &str, &str)] = &[
+        // The variables alone say "pull request"; shaData says nothing.
+        (Some("true"), Some("main"), "", OWN),
+        // The variables win over shaData in both directions.
+        (
+            Some("false"),
+            Some("main"),
+            r#","isPullRequest":true,"pullRequestBaseBranch":"main""#,
+            PUSH,
+        ),
+        (
+            Some(""),
+            None,
+            r#","isPullRequest":true,"pullRequestBaseBranch":"main""#,
+            PUSH,
+        ),
+        // Base release: its merge base with the PR is the first commit, so
+        // main's later change is the PR's too, and release's own is not.
+        (
+            Some("true"),
+            Some("release"),
+            r#","isPullRequest":true,"pullRequestBaseBranch":"main""#,
+            "lib/b.txt\nsrc/a.txt\ntop.txt\n",
+        ),
+        // An empty base variable falls back to shaData.
+        (
+            Some("true"),
+            Some(""),
+            r#","pullRequestBaseBranch":"main""#,
+            OWN,
+        ),
+        // No variables: shaData decides (the platform's older jobs).
+        (
+            None,
+            None,
+            r#","isPullRequest":true,"pullRequestBaseBranch":"main""#,
+            OWN,
+        ),
+        (
+            None,
+            None,
+            r#","isPullRequest":"true","baseCommitRef":"main""#,
+            OWN,
+        ),
+        (None, Some("release"), "", PUSH),
+    ];
+    for (is_pr, base, extra, want) in cases {
+        let t = Test::new();
+        let (repo, first, head) = pull_request(&t);
+        sha_data(
+            &t,
+            &format!(r#"{{"commitSha":"{head}","beforeCommitSha":"{first}"{extra}}}"#),
+        );
+        let mut t = t.env("MYREPO1_STATE", &repo);
+        if let Some(v) = is_pr {
+            t = t.env("MYREPO1_IS_PULL_REQUEST", v);
+        }
+        if let Some(v) = base {
+            t = t.env("MYREPO1_BASE_BRANCH", v);
+        }
+        let o = t.args(["get_git_changes", "--resource=my-repo.1"]).run();
+        assert_eq!(
+            (o.stdout_str().as_str(), o.stderr_str().as_str(), o.code()),
+            (*want, "", 0),
+            "{is_pr:?} {base:?} {extra}"
+        );
+    }
+}
+
+/// The same variables `get_resource_env` prints, and `--explain` shows them
+/// being read.
+#[test]
+fn pull_request_variables_are_get_resource_env_s() {
+    let t = Test::new();
+    let (repo, first, head) = pull_request(&t);
+    sha_data(
+        &t,
+        &format!(r#"{{"commitSha":"{head}","beforeCommitSha":"{first}"}}"#),
+    );
+    let env = [
+        ("MYREPO1_STATE", repo.to_str().unwrap()),
+        ("MYREPO1_IS_PULL_REQUEST", "true"),
+        ("MYREPO1_BASE_BRANCH", "main"),
+    ];
+    let mut t2 = Test::new();
+    for (k, v) in env {
+        t2 = t2.env(k, v);
+    }
+    t2.args(["get_resource_env", "my-repo.1", "is_pull_request"])
+        .run()
+        .stdout("true\n")
+        .stderr("")
+        .success();
+    let mut t = t;
+    for (k, v) in env {
+        t = t.env(k, v);
+    }
+    t.args(["--explain", "get_git_changes", "--resource", "my-repo.1"])
+        .run()
+        .stdout("lib/b.txt\nsrc/a.txt\n")
+        .stderr_contains("shipctl: explain: $MYREPO1_IS_PULL_REQUEST: set")
+        .stderr_contains("shipctl: explain: $MYREPO1_BASE_BRANCH: set")
+        .success();
+}
+
+/// Without version.json, the variables and `$<R>_COMMIT` are enough for a
+/// pull request.
+#[test]
+fn pull_request_without_version_json() {
+    let t = Test::new();
+    let (repo, _, head) = pull_request(&t);
+    t.env("MYREPO1_STATE", &repo)
+        .env("MYREPO1_IS_PULL_REQUEST", "true")
+        .env("MYREPO1_BASE_BRANCH", "main")
+        .env("MYREPO1_COMMIT", &head)
+        .args(["get_git_changes", "--resource=my-repo.1", "--depth=1"])
+        .run()
+        .stdout("lib\nsrc\n")
+        .stderr("")
+        .success();
+}
+
+/// A pull request without a base branch anywhere is not guessed.
+#[test]
+fn pull_request_without_base_branch_is_99() {
+    let t = Test::new();
+    let (repo, first, head) = pull_request(&t);
+    sha_data(
+        &t,
+        &format!(r#"{{"commitSha":"{head}","beforeCommitSha":"{first}"}}"#),
+    );
+    let version = t.job().join("IN/my-repo.1/version.json");
+    t.env("MYREPO1_STATE", &repo)
+        .env("MYREPO1_IS_PULL_REQUEST", "true")
+        .args(["get_git_changes", "--resource=my-repo.1"])
+        .run()
+        .stdout("")
+        .stderr(&format!(
+            "shipctl: error: resource my-repo.1 is a pull request but names no base branch: \
+             $MYREPO1_BASE_BRANCH is not set (or empty) and {} has no shaData.pullRequestBaseBranch; \
+             give --commit-range=R\n",
+            version.display()
+        ))
+        .exit(99);
+}
+
 #[test]
 fn resource_without_version_json_is_99() {
     let t = Test::new();
     let dir = repo(&t);
+    let version = t.job().join("IN/repo/version.json");
     t.env("REPO_STATE", &dir)
         .args(["get_git_changes", "--resource", "repo"])
         .run()
         .stdout("")
+        .stderr(&format!(
+            "shipctl: error: no commit for resource repo: {} was not found and $REPO_COMMIT is not set; \
+             give --commit-range=R\n",
+            version.display()
+        ))
         .exit(99);
 }
 

@@ -1,9 +1,31 @@
-//! `jdk set VERSION` (issue 6): fake JDK folders in a temporary JVM folder
-//! (`SHIPCTL_JVM_DIR`), and the printed lines evaluated by a real bash.
+//! `jdk set VERSION` (issues 6, 10 item 13): fake JDK folders in a temporary
+//! JVM folder (`SHIPCTL_JVM_DIR`), the printed lines evaluated by real
+//! shells, and `jdk set <TAB>` through the real completion scripts.
 use crate::util::Test;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
+
+/// Is `program` installed? Without it a test is skipped, with a line on
+/// stderr — and fails under `CI=true`, where it must be there.
+pub fn have(program: &str, test: &str) -> bool {
+    let arg = if program == "elvish" {
+        "-version"
+    } else {
+        "--version"
+    };
+    if Command::new(program).arg(arg).output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none_or(|v| v != "true"),
+        "{test}: {program} is not installed, and CI=true"
+    );
+    eprintln!("SKIPPED: {test}: {program} is not installed");
+    false
+}
 
 /// A fake JDK whose `java` prints its folder name.
 fn fake_jdk(root: &Path, name: &str) {
@@ -32,6 +54,9 @@ fn root(dir: &tempfile::TempDir) -> String {
     dir.path().join("jvm it's").to_str().unwrap().to_string()
 }
 
+/// What the JVM folder of [`jvm_root`] holds, as the messages list it.
+const INSTALLED: &str = "openjdk8, openjdk11, openjdk17, oraclejdk8, oraclejdk21";
+
 #[test]
 fn prints_export_lines() {
     let dir = jvm_root();
@@ -50,11 +75,41 @@ fn prints_export_lines() {
 }
 
 #[test]
-fn eval_in_bash_switches_java() {
+fn fish_and_powershell_formats() {
     let dir = jvm_root();
     let r = root(&dir);
-    let bin = env!("CARGO_BIN_EXE_shipctl");
-    for (version, folder) in [
+    let home = format!("{r}/jdk-21");
+    let fish = home.replace('\'', "\\'");
+    Test::new()
+        .env("SHIPCTL_JVM_DIR", &r)
+        .env("PATH", "/usr/bin:/bin")
+        .args(["jdk", "set", "oraclejdk21", "--format", "fish"])
+        .run()
+        .stdout(format!(
+            "set -gx JAVA_HOME '{fish}'\nset -gx PATH '{fish}/bin:/usr/bin:/bin'\n"
+        ))
+        .stderr("")
+        .success();
+    let ps = home.replace('\'', "''");
+    Test::new()
+        .env("SHIPCTL_JVM_DIR", &r)
+        .env("PATH", "/usr/bin:/bin")
+        .args(["jdk", "--format=powershell", "set", "oraclejdk21"])
+        .run()
+        .stdout(format!(
+            "$Env:JAVA_HOME = '{ps}'\n$Env:PATH = '{ps}/bin:/usr/bin:/bin'\n"
+        ))
+        .stderr("")
+        .success();
+}
+
+/// Switch twice in each real shell (bash, dash, zsh with `eval`; fish with
+/// `| source`): JAVA_HOME and the `java` found on PATH are the new JDK's.
+#[test]
+fn every_shell_switches_java() {
+    let dir = jvm_root();
+    let r = root(&dir);
+    let cases = [
         ("openjdk17", "java-17-openjdk-amd64"),
         ("openjdk11", "java-11-openjdk-amd64"),
         (
@@ -63,26 +118,43 @@ fn eval_in_bash_switches_java() {
         ),
         ("oraclejdk21", "jdk-21"),
         ("oraclejdk8", "java-8-oracle"),
+    ];
+    let posix = "set -e\neval \"$(\"$SHIPCTL\" jdk set openjdk11)\"\neval \"$(\"$SHIPCTL\" jdk set \"$V\")\"\nprintf '%s\\n' \"$JAVA_HOME\"\njava\ncase \":$PATH:\" in *java-11-openjdk-amd64*) [ \"$V\" = openjdk11 ] || echo OLD-JDK-LEFT;; esac\n";
+    let fish = "\"$SHIPCTL\" jdk set openjdk11 --format fish | source; or exit 9\n\"$SHIPCTL\" jdk set $V --format fish | source; or exit 9\nprintf '%s\\n' \"$JAVA_HOME\"\njava\ncontains -- (string join '' $JAVA_HOME /bin) $PATH; or echo NOT-IN-PATH\nif test $V != openjdk11; and string match -q '*java-11-openjdk-amd64*' -- $PATH; echo OLD-JDK-LEFT; end\n";
+    for (shell, script) in [
+        ("bash", posix),
+        ("dash", posix),
+        ("zsh", posix),
+        ("fish", fish),
     ] {
-        let script = format!(
-            "set -e\neval \"$(\"$SHIPCTL\" jdk set openjdk11)\"\neval \"$(\"$SHIPCTL\" jdk set {version})\"\nprintf '%s\\n' \"$JAVA_HOME\"\njava\ncase \":$PATH:\" in *java-11-openjdk-amd64*) [ {version} = openjdk11 ] || echo OLD-JDK-LEFT;; esac\n"
-        );
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(script)
-            .env_clear()
-            .env("SHIPCTL", bin)
-            .env("SHIPCTL_JVM_DIR", &r)
-            .env("PATH", "/usr/bin:/bin")
-            .output()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            format!("{r}/{folder}\njava of {folder}\n"),
-            "{version}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.status.success());
+        if !have(shell, "every_shell_switches_java") {
+            continue;
+        }
+        for (version, folder) in cases {
+            let out = Command::new(shell)
+                .arg("-c")
+                .arg(script)
+                .env_clear()
+                .env("SHIPCTL", BIN)
+                .env("V", version)
+                .env("SHIPCTL_JVM_DIR", &r)
+                .env("PATH", "/usr/bin:/bin")
+                .output()
+                .unwrap();
+            assert_eq!(
+                (
+                    String::from_utf8_lossy(&out.stdout).as_ref(),
+                    String::from_utf8_lossy(&out.stderr).as_ref(),
+                    out.status.code()
+                ),
+                (
+                    format!("{r}/{folder}\njava of {folder}\n").as_str(),
+                    "",
+                    Some(0)
+                ),
+                "{shell} {version}"
+            );
+        }
     }
 }
 
@@ -93,36 +165,193 @@ fn older_form_without_set() {
         .env("SHIPCTL_JVM_DIR", root(&dir))
         .args(["jdk", "oraclejdk21"])
         .run()
+        .stderr("")
         .success();
     assert!(o.stdout_str().starts_with("export JAVA_HOME='"));
     assert!(o.stdout_str().contains("/jdk-21'\n"));
 }
 
+/// Issue 10 item 13: every version the original's images had (openjdk and
+/// oraclejdk 7–11, in the folders its scripts used) and newer ones by rule.
 #[test]
-fn unknown_or_missing_is_a_usage_error() {
+fn versions_by_rule_not_by_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("jvm");
+    for folder in [
+        "java-7-oracle",
+        "java-7-openjdk-amd64",
+        "java-9-openjdk-9.0.0.163-1.el7.centos.x86_64",
+        "java-11-oraclejdk-amd64",
+        "java-22-openjdk-amd64",
+        "jdk-23-oracle-x64",
+        "temurin-24-jdk-amd64",
+        "java-25-openjdk-amd64",
+    ] {
+        fake_jdk(&r, folder);
+    }
+    for (version, folder) in [
+        ("oraclejdk7", "java-7-oracle"),
+        ("openjdk7", "java-7-openjdk-amd64"),
+        ("openjdk9", "java-9-openjdk-9.0.0.163-1.el7.centos.x86_64"),
+        ("oraclejdk11", "java-11-oraclejdk-amd64"),
+        ("openjdk22", "java-22-openjdk-amd64"),
+        ("oraclejdk23", "jdk-23-oracle-x64"),
+        ("openjdk24", "temurin-24-jdk-amd64"),
+        ("openjdk25", "java-25-openjdk-amd64"),
+    ] {
+        let home = r.join(folder);
+        Test::new()
+            .env("SHIPCTL_JVM_DIR", &r)
+            .env("PATH", "/bin")
+            .args(["jdk", "set", version])
+            .run()
+            .stdout(format!(
+                "export JAVA_HOME='{0}'\nexport PATH='{0}/bin:/bin'\n",
+                home.display()
+            ))
+            .stderr("")
+            .success();
+    }
+}
+
+/// The statement every failing `jdk` call prints, alone, on stdout.
+const FAILS: &str = "false < /dev/null\n";
+
+#[test]
+fn errors_list_the_installed_jdks() {
+    let dir = jvm_root();
+    let r = root(&dir);
+    let cases: &[(&[&str], String)] = &[
+        (
+            &["jdk", "set", "java17"],
+            format!(
+                "unknown JDK \"java17\": a VERSION is openjdkN or oraclejdkN with N 7 or more (installed in {r}: {INSTALLED})"
+            ),
+        ),
+        (
+            &["jdk", "set", "openjdk6"],
+            format!(
+                "unknown JDK \"openjdk6\": a VERSION is openjdkN or oraclejdkN with N 7 or more (installed in {r}: {INSTALLED})"
+            ),
+        ),
+        (
+            &["jdk", "set", "openjdk16"],
+            format!(
+                "openjdk16 is not installed: no folder java-16-openjdk*, java-1.16.0-openjdk*, openjdk-16*, temurin-16* with bin/java in {r} (installed in {r}: {INSTALLED})"
+            ),
+        ),
+        (
+            &["jdk", "set", "oraclejdk25"],
+            format!(
+                "oraclejdk25 is not installed: no folder java-25-oracle*, java-25-oraclejdk*, jdk-25-oracle*, jdk1.25.0*, jdk-25* with bin/java in {r} (installed in {r}: {INSTALLED})"
+            ),
+        ),
+        (
+            &["jdk", "set"],
+            format!(
+                "jdk set needs a VERSION, openjdkN or oraclejdkN (installed in {r}: {INSTALLED})"
+            ),
+        ),
+        (
+            &["jdk", "use", "openjdk17"],
+            "unknown jdk action \"use\": use shipctl jdk set VERSION".to_string(),
+        ),
+    ];
+    for (args, message) in cases {
+        Test::new()
+            .env("SHIPCTL_JVM_DIR", &r)
+            .args(args.iter().copied())
+            .run()
+            .stdout(FAILS)
+            .stderr(&format!("shipctl: error: {message}\n"))
+            .exit(99);
+    }
+    // Nothing installed, or no JVM folder at all.
+    let empty = tempfile::tempdir().unwrap();
+    let missing = empty.path().join("nope");
+    for jvm in [empty.path(), &missing] {
+        Test::new()
+            .env("SHIPCTL_JVM_DIR", jvm)
+            .args(["jdk", "set", "x"])
+            .run()
+            .stdout(FAILS)
+            .stderr(&format!(
+                "shipctl: error: unknown JDK \"x\": a VERSION is openjdkN or oraclejdkN with N 7 or more (installed in {}: none)\n",
+                jvm.display()
+            ))
+            .exit(99);
+    }
+}
+
+#[test]
+fn usage_errors_of_clap_fail_the_eval_too() {
     let dir = jvm_root();
     for args in [
-        &["jdk", "set", "openjdk16"][..],
-        &["jdk", "set", "openjdk9"],
-        &["jdk", "set", "openjdk22"],
-        &["jdk", "set", "java17"],
-        &["jdk", "set"],
-        &["jdk", "use", "openjdk17"],
-        &["jdk", "set", "openjdk17", "extra"],
+        &["jdk", "set", "openjdk17", "extra"][..],
         &["jdk"],
+        &["jdk", "set", "openjdk17", "--format", "csh"],
     ] {
         let o = Test::new()
             .env("SHIPCTL_JVM_DIR", root(&dir))
             .args(args.iter().copied())
             .run()
-            .stdout("")
+            .stdout(FAILS)
             .exit(99);
-        assert!(!o.stderr_str().is_empty(), "{args:?}");
+        assert!(o.stderr_str().contains("error:"), "{args:?}");
     }
-    Test::new()
-        .env("SHIPCTL_JVM_DIR", root(&dir))
-        .args(["jdk", "set", "openjdk9"])
-        .run()
-        .stderr_contains("openjdk9 is not installed")
-        .exit(99);
+}
+
+/// `jdk set <TAB>` offers the installed JDKs: the real bash and fish
+/// completion scripts, as shipped.
+#[test]
+fn tab_completes_the_installed_jdks() {
+    let dir = jvm_root();
+    let r = root(&dir);
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let shell = |program: &str, script: String| {
+        let out = Command::new(program)
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+            .env("SHIPCTL_JVM_DIR", &r)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{program}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{program}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    if have("bash", "tab_completes_the_installed_jdks") {
+        let bash = |words: &str, cword: usize| {
+            shell(
+                "bash",
+                format!(
+                    "source '{}'\nCOMP_WORDS=({words})\nCOMP_CWORD={cword}\n_shipctl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+                    scripts.join("shipctl.bash").display()
+                ),
+            )
+        };
+        assert_eq!(
+            bash("shipctl jdk set ''", 3),
+            INSTALLED.replace(", ", "\n") + "\n"
+        );
+        assert_eq!(bash("shipctl jdk set ora", 3), "oraclejdk8\noraclejdk21\n");
+        assert_eq!(bash("shipctl jdk ''", 2), "set\n");
+    }
+    if have("fish", "tab_completes_the_installed_jdks") {
+        let out = shell(
+            "fish",
+            format!(
+                "source '{}'; complete -C 'shipctl jdk set open'",
+                scripts.join("shipctl.fish").display()
+            ),
+        );
+        assert_eq!(
+            out,
+            format!(
+                "openjdk8\t{r}/java-1.8.0-openjdk-1.8.0.292.b10-1.el7_9.x86_64\nopenjdk11\t{r}/java-11-openjdk-amd64\nopenjdk17\t{r}/java-17-openjdk-amd64\n"
+            )
+        );
+    }
 }

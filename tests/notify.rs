@@ -1060,3 +1060,89 @@ fn irc_bad_recipients_are_usage_errors() {
         .run()
         .exit(99);
 }
+
+// ---------------------------------------------------------------------------
+// Progress (issue 12 item 8): one stderr line per recipient before its wait
+
+#[test]
+fn one_line_per_recipient_before_each_wait() {
+    let server = Server::ok("ok");
+    let h = &server.host;
+    slack(&server, json!(["#a", "#b"]))
+        .args(["notify", "note", "--text=x"])
+        .run()
+        .stdout("")
+        .stderr(&format!(
+            "shipctl: notify: sending message for #a to {h} (waiting up to 30 s)\n\
+             shipctl: notify: sending message for #b to {h} (waiting up to 30 s)\n"
+        ))
+        .success();
+    // No recipient: one message; the timeout shown is the one in force.
+    job(
+        "webhook",
+        json!({"webhookUrl": format!("{}/hook", server.url)}),
+        json!({}),
+    )
+    .env("SHIPCTL_NOTIFY_TIMEOUT", "2.5")
+    .args(["notify", "note", "--text=x"])
+    .run()
+    .stdout("")
+    .stderr(&format!(
+        "shipctl: notify: sending message to {h} (waiting up to 2.5 s)\n"
+    ))
+    .success();
+    // IRC: per recipient, before the welcome is awaited.
+    let irc = Irc::start(true);
+    let a = format!("127.0.0.1:{}#dev", irc.port);
+    irc_job(json!([a]))
+        .args(["notify", "note"])
+        .run()
+        .stdout("")
+        .stderr(&format!(
+            "shipctl: notify: sending message for #dev to 127.0.0.1:{} (waiting up to 30 s)\n",
+            irc.port
+        ))
+        .success();
+}
+
+/// The line is on stderr while the server has not answered yet: the server
+/// holds the request until the test has read it.
+#[test]
+fn the_line_comes_while_the_server_is_silent() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::channel::<()>();
+    let rx = Mutex::new(rx);
+    let server = Server::start(move |_| {
+        let _ = rx.lock().unwrap().recv_timeout(Duration::from_secs(20));
+        Reply::Status(200, "ok".into())
+    });
+    let t = slack(&server, json!(["#a"]));
+    let mut child = crate::util::shipctl(t.root())
+        .env("NOTE_TYPE", "notification")
+        .env("JOB_TYPE", "runSh")
+        .env("JOB_NAME", "deploy-job")
+        .args(["notify", "note", "--text=x"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    // Read while the request is held: nothing has been answered yet.
+    assert_eq!(
+        line,
+        format!(
+            "shipctl: notify: sending message for #a to {} (waiting up to 30 s)\n",
+            server.host
+        )
+    );
+    assert!(server.requests().is_empty());
+    tx.send(()).unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!((rest.as_str(), out.status.code()), ("", Some(0)));
+    assert_eq!(server.requests().len(), 1);
+}

@@ -69,13 +69,136 @@ fn retry_words_are_passed_on_as_given() {
         .success();
 }
 
+/// Issue 12 item 8: a command that cannot be started (127 not found, 126
+/// not executable) is final at once: one try, no wait, one line.
 #[test]
-fn retry_command_that_cannot_start_is_127() {
+fn retry_command_that_cannot_start_is_final_at_once() {
+    let start = std::time::Instant::now();
     Test::new()
-        .args(["retry", "--attempts=2", "./nope"])
+        .args(["retry", "--attempts=3", "--delay=5", "./nope"])
+        .run()
+        .stdout("")
+        .stderr(
+            "shipctl: error: retry: could not start ./nope: No such file or directory (os error 2); \
+             not trying again\n",
+        )
+        .exit(127);
+    let t = Test::new().file("work/data.txt", "not a program\n");
+    t.args(["retry", "--delay=5", "./data.txt"])
+        .run()
+        .stdout("")
+        .stderr(
+            "shipctl: error: retry: could not start ./data.txt: Permission denied (os error 13); \
+             not trying again\n",
+        )
+        .exit(126);
+    // Without the 5 s waits of a second try.
+    assert!(start.elapsed() < std::time::Duration::from_secs(4));
+}
+
+/// A command that exits 127 or 126 — a shell saying it could not start
+/// the command it was given — is final too; every other status is retried.
+#[test]
+fn retry_exit_127_or_126_is_final() {
+    for (script, code, why) in [
+        ("echo x >> count; exit 127", 127, "a command was not found"),
+        (
+            "echo x >> count; exit 126",
+            126,
+            "a command could not be executed",
+        ),
+    ] {
+        let t = Test::new();
+        let work = t.work();
+        let _kept = t
+            .args(["retry", "--attempts=3", "sh", "-c", script])
+            .run()
+            .stdout("")
+            .stderr(&format!(
+                "shipctl: error: retry: sh exited with status {code} ({why}); not trying again\n"
+            ))
+            .exit(code);
+        assert_eq!(std::fs::read_to_string(work.join("count")).unwrap(), "x\n");
+    }
+    // A string run through `sh -c` whose command is missing.
+    let t = Test::new();
+    let work = t.work();
+    let o = t
+        .args(["retry", "echo x >> count; no-such-command-zz"])
         .run()
         .stdout("")
         .exit(127);
+    assert_eq!(std::fs::read_to_string(work.join("count")).unwrap(), "x\n");
+    assert!(
+        o.stderr_str().ends_with(
+            "no-such-command-zz: not found\n\
+             shipctl: error: retry: sh exited with status 127 (a command was not found); not trying again\n"
+        ),
+        "{}",
+        o.stderr_str()
+    );
+    // 125 and 128 are ordinary failures: retried.
+    for code in [125, 128] {
+        let t = Test::new();
+        let work = t.work();
+        let _kept = t
+            .args([
+                "retry",
+                "sh",
+                "-c",
+                &format!("echo x >> count; exit {code}"),
+            ])
+            .run()
+            .stdout("")
+            .exit(code);
+        assert_eq!(
+            std::fs::read_to_string(work.join("count")).unwrap(),
+            "x\nx\nx\n"
+        );
+    }
+}
+
+/// A start that fails for a passing reason is retried: the program file is
+/// still open for writing (ETXTBSY, "Text file busy") on the first try and
+/// closed before the second.
+#[test]
+fn retry_start_failure_that_passes_is_retried() {
+    use std::io::{BufRead, BufReader};
+    let t = Test::new();
+    let tool = t.work().join("tool.sh");
+    std::fs::write(&tool, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&tool)
+        .unwrap();
+    let mut child = crate::util::shipctl(t.root())
+        .args(["retry", "--delay=1", "./tool.sh"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    drop(writer);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            first.as_str(),
+            rest.as_str(),
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            out.status.code()
+        ),
+        (
+            "shipctl: warning: retry: could not start ./tool.sh: Text file busy (os error 26)\n",
+            "shipctl: retry: try 1 of 3 failed (exit status 126); trying again in 1s\n",
+            "ran\n",
+            Some(0)
+        )
+    );
 }
 
 #[test]

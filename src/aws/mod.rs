@@ -155,7 +155,7 @@ pub fn update(
     for kind in kinds {
         fsutil::Target::resolve(files.path(kind))?.check_file()?;
     }
-    let mut lock_paths: Vec<PathBuf> = Vec::new();
+    let mut to_lock: Vec<&Path> = Vec::new();
     for kind in kinds {
         let path = files.path(kind);
         let target = fsutil::Target::resolve(path)?;
@@ -165,16 +165,9 @@ pub fn update(
             }
             fsutil::create_folder(target.folder(), Some(0o700))?;
         }
-        if !lock_paths.contains(&target.path().to_path_buf()) {
-            lock_paths.push(target.path().to_path_buf());
-        }
+        to_lock.push(path);
     }
-    // Always in the same order, so that two calls never wait on each other.
-    lock_paths.sort();
-    let _locks = lock_paths
-        .iter()
-        .map(|p| fsutil::lock_beside(p))
-        .collect::<Result<Vec<_>>>()?;
+    let _locks = fsutil::lock_files(&to_lock)?;
     // Under the locks: what is there now.
     let credentials = fsutil::Target::resolve(&files.credentials)?;
     let config = fsutil::Target::resolve(&files.config)?;

@@ -5,10 +5,10 @@
 //! Secrets never appear in a message: errors name fields and files only.
 
 use crate::aws::{self, AwsFiles, Edits, ini};
-use crate::cli::{AwsEnv, AwsEnvFormat, ConfigureAws};
+use crate::cli::{AwsEnv, AwsEnvFormat, ConfigureAws, ShellFormat};
 use crate::commands::get;
 use crate::job::{JobEnv, Resource};
-use crate::{diag, exit};
+use crate::{diag, eval, exit};
 use anyhow::Result;
 use serde_json::Value;
 use std::io::Write;
@@ -219,30 +219,6 @@ fn remove(files: &AwsFiles, profile: &str) -> Result<()> {
     Ok(())
 }
 
-/// `'…'` for POSIX shells: every byte literal, `'` as `'\''`.
-fn sh_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', r"'\''"))
-}
-
-/// `'…'` for fish: only `\` and `'` are special inside.
-fn fish_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
-}
-
-/// `'…'` for PowerShell: a quote (including the typographic single quotes
-/// PowerShell also accepts) is doubled.
-fn ps_quote(v: &str) -> String {
-    let mut out = String::from("'");
-    for c in v.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
 /// `"…"` with `\ " $ `` ` escaped: the `KEY="VALUE"` format of
 /// integration.env, which `shipctl --env-file` reads back.
 fn dotenv_quote(v: &str) -> String {
@@ -284,19 +260,19 @@ pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
         vars.push(("AWS_DEFAULT_REGION", Some(r)));
     }
     for (name, value) in vars {
-        let line = match (f, value) {
-            (AwsEnvFormat::Sh, Some(v)) => format!("export {name}={}", sh_quote(v)),
-            (AwsEnvFormat::Sh, None) => format!("unset {name}"),
-            (AwsEnvFormat::Fish, Some(v)) => format!("set -gx {name} {}", fish_quote(v)),
-            (AwsEnvFormat::Fish, None) => format!("set -e {name}"),
-            (AwsEnvFormat::Powershell, Some(v)) => format!("$Env:{name} = {}", ps_quote(v)),
-            (AwsEnvFormat::Powershell, None) => {
-                format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue")
+        let shell = match f {
+            AwsEnvFormat::Sh => ShellFormat::Sh,
+            AwsEnvFormat::Fish => ShellFormat::Fish,
+            AwsEnvFormat::Powershell => ShellFormat::Powershell,
+            AwsEnvFormat::Dotenv => {
+                if let Some(v) = value {
+                    writeln!(out, "{name}={}", dotenv_quote(v))?;
+                }
+                continue;
             }
-            (AwsEnvFormat::Dotenv, Some(v)) => format!("{name}={}", dotenv_quote(v)),
-            (AwsEnvFormat::Dotenv, None) | (AwsEnvFormat::Json, _) => continue,
+            AwsEnvFormat::Json => continue,
         };
-        writeln!(out, "{line}")?;
+        out.write_all(&eval::assignment(shell, name, value.map(str::as_bytes)))?;
     }
     Ok(())
 }
@@ -307,9 +283,6 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(sh_quote("a'b"), r"'a'\''b'");
-        assert_eq!(fish_quote(r"a\'b"), r"'a\\\'b'");
-        assert_eq!(ps_quote("a'b\u{2019}"), "'a''b\u{2019}\u{2019}'");
         assert_eq!(dotenv_quote("a\"$`\\b"), r#""a\"\$\`\\b""#);
     }
 }

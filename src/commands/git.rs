@@ -116,25 +116,102 @@ fn resource_dir(env: &JobEnv, res: &str) -> Result<PathBuf> {
     }
 }
 
-/// The default range of a gitRepo resource, from its version.json.
+/// The default range of a gitRepo resource (see [`decide_range`]): the
+/// platform's variables through [`job::Resource`], then version.json.
 fn resource_range(env: &JobEnv, res: &str) -> Result<Option<String>> {
     let r = env.resource(res);
-    let doc = job::required(r.version_json()?, &r.file("version.json"))?;
-    Ok(sha_range(&doc))
+    let var = |name: &str| {
+        r.var(&job::suffix(name))
+            .map(|v| v.to_string_lossy().into_owned())
+    };
+    let is_pr = var("is_pull_request");
+    let base = var("base_branch");
+    let commit = var("commit");
+    let version_json = r.file("version.json");
+    let doc = r.version_json()?;
+    let sha = doc
+        .as_ref()
+        .and_then(|d| d.pointer("/version/propertyBag/shaData"));
+    let shown = |key: &str| match doc {
+        None => format!("{} was not found", version_json.display()),
+        Some(_) => format!("{} has no shaData.{key}", version_json.display()),
+    };
+    let var_name = |name: &str| format!("${}", r.var_name(&job::suffix(name)));
+    let missing = match decide_range(is_pr.as_deref(), base.as_deref(), commit.as_deref(), sha) {
+        Ok(range) => return Ok(Some(range)),
+        Err(m) => m,
+    };
+    let why = match missing {
+        Missing::Commit => format!(
+            "no commit for resource {res}: {} and {} is not set",
+            shown("commitSha"),
+            var_name("commit")
+        ),
+        Missing::BaseBranch => format!(
+            "resource {res} is a pull request but names no base branch: {} is not set (or empty) and {}",
+            var_name("base_branch"),
+            shown("pullRequestBaseBranch")
+        ),
+        Missing::BeforeCommit => format!(
+            "no commit range for resource {res}: {}",
+            shown("beforeCommitSha")
+        ),
+    };
+    Err(exit::usage(format!("{why}; give --commit-range=R")))
 }
 
-/// `shaData.beforeCommitSha..shaData.commitSha` of version.json's
-/// propertyBag; for a pull request `origin/<base>...<commitSha>`.
-pub fn sha_range(doc: &Value) -> Option<String> {
-    let sha = doc.pointer("/version/propertyBag/shaData")?;
-    let text = |k: &str| sha.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-    let commit = text("commitSha")?;
-    let is_pr = matches!(sha.get("isPullRequest"), Some(Value::Bool(true)))
-        || sha.get("isPullRequest").and_then(Value::as_str) == Some("true");
-    if is_pr && let Some(base) = text("pullRequestBaseBranch").or(text("baseCommitRef")) {
-        return Some(format!("origin/{base}...{commit}"));
+/// What [`decide_range`] could not find.
+#[derive(Debug, PartialEq)]
+pub enum Missing {
+    Commit,
+    BaseBranch,
+    BeforeCommit,
+}
+
+/// The default range of a gitRepo resource, as the original computed it
+/// (`get_git_changes` of the shell utility): a pull request is
+/// `origin/<base>...<commit>` (the changes of the pull request's branch
+/// since it left the base), anything else `<beforeCommitSha>..<commit>`.
+///
+/// "Pull request" and the base branch come from the platform's variables
+/// first: `$<R>_IS_PULL_REQUEST` (`is_pr_var`; exactly `true` — set to
+/// anything else, empty included, it says "no", as in the original) and
+/// `$<R>_BASE_BRANCH` (`base_var`, set and not empty); version.json's
+/// `shaData` (`isPullRequest` true or `"true"`, `pullRequestBaseBranch`,
+/// else `baseCommitRef`) only when they are not. The commit is
+/// `shaData.commitSha`, as the original took it, else `$<R>_COMMIT`
+/// (`commit_var`); `beforeCommitSha` only exists in shaData.
+pub fn decide_range(
+    is_pr_var: Option<&str>,
+    base_var: Option<&str>,
+    commit_var: Option<&str>,
+    sha: Option<&Value>,
+) -> Result<String, Missing> {
+    let text = |k: &str| {
+        sha.and_then(|s| s.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let is_pr = match is_pr_var {
+        Some(v) => v == "true",
+        None => {
+            let v = sha.and_then(|s| s.get("isPullRequest"));
+            matches!(v, Some(Value::Bool(true))) || v.and_then(Value::as_str) == Some("true")
+        }
+    };
+    let commit = text("commitSha")
+        .or(commit_var.filter(|c| !c.is_empty()))
+        .ok_or(Missing::Commit)?;
+    if is_pr {
+        let base = base_var
+            .filter(|b| !b.is_empty())
+            .or_else(|| text("pullRequestBaseBranch"))
+            .or_else(|| text("baseCommitRef"))
+            .ok_or(Missing::BaseBranch)?;
+        return Ok(format!("origin/{base}...{commit}"));
     }
-    Some(format!("{}..{commit}", text("beforeCommitSha")?))
+    let before = text("beforeCommitSha").ok_or(Missing::BeforeCommit)?;
+    Ok(format!("{before}..{commit}"))
 }
 
 /// `git -C DIR` with raw (unquoted) paths and the job's variables.
@@ -191,16 +268,57 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let doc: Value = serde_json::from_str(
-            r#"{"version":{"propertyBag":{"shaData":{"commitSha":"c","beforeCommitSha":"b"}}}}"#,
-        )
-        .unwrap();
-        assert_eq!(sha_range(&doc).as_deref(), Some("b..c"));
-        let pr: Value = serde_json::from_str(
-            r#"{"version":{"propertyBag":{"shaData":{"commitSha":"c","beforeCommitSha":"b","isPullRequest":true,"pullRequestBaseBranch":"main"}}}}"#,
-        )
-        .unwrap();
-        assert_eq!(sha_range(&pr).as_deref(), Some("origin/main...c"));
-        assert_eq!(sha_range(&Value::Null), None);
+        let sha = |text: &str| -> Value { serde_json::from_str(text).unwrap() };
+        let push = sha(r#"{"commitSha":"c","beforeCommitSha":"b"}"#);
+        let pr = sha(
+            r#"{"commitSha":"c","beforeCommitSha":"b","isPullRequest":true,"pullRequestBaseBranch":"main"}"#,
+        );
+        let d = decide_range;
+        // version.json alone.
+        assert_eq!(d(None, None, None, Some(&push)), Ok("b..c".into()));
+        assert_eq!(d(None, None, None, Some(&pr)), Ok("origin/main...c".into()));
+        // The variables win, in both directions.
+        assert_eq!(
+            d(Some("true"), Some("dev"), None, Some(&push)),
+            Ok("origin/dev...c".into())
+        );
+        assert_eq!(
+            d(Some("true"), None, None, Some(&pr)),
+            Ok("origin/main...c".into())
+        );
+        assert_eq!(
+            d(Some("true"), Some(""), None, Some(&pr)),
+            Ok("origin/main...c".into())
+        );
+        assert_eq!(
+            d(Some("false"), Some("dev"), None, Some(&pr)),
+            Ok("b..c".into())
+        );
+        assert_eq!(d(Some(""), None, None, Some(&pr)), Ok("b..c".into()));
+        assert_eq!(d(Some("TRUE"), None, None, Some(&push)), Ok("b..c".into()));
+        // The commit: shaData first, as the original, then $<R>_COMMIT.
+        assert_eq!(
+            d(Some("true"), Some("dev"), Some("v"), None),
+            Ok("origin/dev...v".into())
+        );
+        assert_eq!(
+            d(Some("true"), Some("dev"), Some("v"), Some(&pr)),
+            Ok("origin/dev...c".into())
+        );
+        // What is missing.
+        assert_eq!(
+            d(Some("true"), Some("dev"), None, None),
+            Err(Missing::Commit)
+        );
+        assert_eq!(
+            d(Some("true"), None, Some("v"), None),
+            Err(Missing::BaseBranch)
+        );
+        assert_eq!(d(None, None, Some("v"), None), Err(Missing::BeforeCommit));
+        let base_ref = sha(r#"{"commitSha":"c","isPullRequest":"true","baseCommitRef":"rel"}"#);
+        assert_eq!(
+            d(None, None, None, Some(&base_ref)),
+            Ok("origin/rel...c".into())
+        );
     }
 }

@@ -98,7 +98,7 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::SplitTests(a) => split::split_tests(env, &a, out),
         C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
         C::Notify(a) => notify::run(env, &a.res, &a.args, out),
-        C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), out),
+        C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), a.format, out),
 
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),

@@ -213,6 +213,7 @@ pub fn resource_state_multi(
 /// Copy `src` to TO the way `cp -r` does: into TO when TO is an existing
 /// folder (or ends with `/`, created then), else to TO itself.
 fn copy_to(src: &Path, to: &Path) -> Result<()> {
+    fsutil::check_copy_source(src)?;
     let into_folder = fsutil::Target::resolve(to)?.kind() == fsutil::Kind::Folder
         || to.as_os_str().as_bytes().ends_with(b"/");
     let dst = if into_folder {
@@ -238,6 +239,7 @@ pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     if !exists(path)? {
         return Err(exit::failure(format!("{} not found", path.display())));
     }
+    fsutil::check_copy_source(path)?;
     fsutil::refuse_copy_into_itself(path, &dir)?;
     ensure_folder(&dir)?;
     fsutil::copy_path(path, &dir.join(name))
@@ -286,6 +288,7 @@ pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
             }
         }
     };
+    fsutil::check_copy_source(&src)?;
     fsutil::refuse_copy_into_itself(&src, &dir)?;
     ensure_folder(&dir)?;
     fsutil::copy_path(&src, &dir.join(name))
@@ -361,6 +364,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
         from_in
     };
     let state = out.join("state");
+    fsutil::check_copy_source(&src)?;
     fsutil::refuse_copy_into_itself(&src, &state)?;
     ensure_folder(&state)?;
     fsutil::copy_path(&src, &state.join(name))

@@ -342,10 +342,33 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
                 wait *= 2.0;
             }
         }
-        status = run(env, program, &args);
-        if status == 0 {
-            return Ok(());
-        }
+        let name = program.to_string_lossy();
+        status = match run(env, program, &args) {
+            Ran::Exited(0) => return Ok(()),
+            Ran::Exited(s @ (126 | 127)) => {
+                return Err(exit::with_code(
+                    s,
+                    format!(
+                        "retry: {name} exited with status {s} ({}); not trying again",
+                        match s {
+                            127 => "a command was not found",
+                            _ => "a command could not be executed",
+                        }
+                    ),
+                ));
+            }
+            Ran::Exited(s) => s,
+            Ran::NotStarted(s, e) if !transient(&e) => {
+                return Err(exit::with_code(
+                    s,
+                    format!("retry: could not start {name}: {e}; not trying again"),
+                ));
+            }
+            Ran::NotStarted(s, e) => {
+                diag::warn(format_args!("retry: could not start {name}: {e}"));
+                s
+            }
+        };
     }
     diag::notice(format_args!(
         "retry: {} failed {attempts} time(s); last exit status {status}",
@@ -354,10 +377,28 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
     Err(exit::silent(status))
 }
 
+/// How one run of the command ended.
+enum Ran {
+    /// Its exit status (128+N when killed by signal N).
+    Exited(u8),
+    /// It could not be started: 127 when it was not found, else 126 (the
+    /// shells' codes), and why.
+    NotStarted(u8, std::io::Error),
+}
+
+/// A start that failed for a passing reason, worth another try: the
+/// program file being written (ETXTBSY), no process or memory to spare
+/// (EAGAIN, ENOMEM). Not found and not executable are final.
+fn transient(e: &std::io::Error) -> bool {
+    const ETXTBSY: i32 = 26;
+    const EAGAIN: i32 = 11;
+    const ENOMEM: i32 = 12;
+    matches!(e.raw_os_error(), Some(ETXTBSY | EAGAIN | ENOMEM))
+}
+
 /// Run the command once with the job's variables and the terminal's
-/// stdin/stdout/stderr; its exit status (127 when it cannot be started,
-/// 128+N when killed by signal N).
-fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> u8 {
+/// stdin/stdout/stderr.
+fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> Ran {
     use std::os::unix::process::ExitStatusExt;
     let status = std::process::Command::new(program)
         .args(args)
@@ -365,18 +406,13 @@ fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> u8 {
         .envs(env.vars())
         .status();
     match status {
-        Ok(s) => match (s.code(), s.signal()) {
+        Ok(s) => Ran::Exited(match (s.code(), s.signal()) {
             (Some(c), _) => u8::try_from(c).unwrap_or(exit::FAILURE),
             (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(exit::FAILURE),
             (None, None) => exit::FAILURE,
-        },
-        Err(e) => {
-            diag::warn(format_args!(
-                "retry: could not start {}: {e}",
-                program.to_string_lossy()
-            ));
-            127
-        }
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ran::NotStarted(127, e),
+        Err(e) => Ran::NotStarted(126, e),
     }
 }
 

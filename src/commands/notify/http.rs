@@ -169,6 +169,11 @@ impl Client {
         })
     }
 
+    /// The time one request may take in all.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// GET or POST (`body` given) `url`; a transport failure or a status of
     /// 400 or more is an error (exit 1) naming the host and never the URL.
     /// `secrets` are masked in any answer quoted in a message.
@@ -283,7 +288,8 @@ fn describe(e: &ureq::Error, timeout: Duration) -> String {
     }
 }
 
-fn seconds(d: Duration) -> String {
+/// `30 s`, `0.5 s`: a duration for messages.
+pub fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")

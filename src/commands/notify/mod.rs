@@ -403,18 +403,25 @@ fn notify_webhook(f: &Fields, provider: Provider) -> Result<()> {
     }
     let secrets = [url.as_str(), auth.as_deref().unwrap_or("")];
     for (recipient, body) in bodies {
+        let what = match recipient.as_str() {
+            "" => "message".to_string(),
+            r => format!("message for {r}"),
+        };
+        sending(&what, http::host_of(&url), client.timeout());
         client.send(&url, &headers, Some(Body::json(body)), &secrets)?;
-        sent(http::host_of(&url), &recipient);
     }
     Ok(())
 }
 
-/// The notice for one message sent.
-fn sent(to: &str, recipient: &str) {
-    match recipient {
-        "" => diag::notice(format_args!("notification sent to {to}")),
-        r => diag::notice(format_args!("notification for {r} sent to {to}")),
-    }
+/// The notice printed before each request (one per recipient), so that a
+/// slow or silent server is not a silent wait of up to the timeout:
+/// `shipctl: notify: sending message for #ops to hooks.slack.com (waiting
+/// up to 30 s)`. A failure follows as an error; success needs no line.
+fn sending(what: &str, to: &str, timeout: std::time::Duration) {
+    diag::notice(format_args!(
+        "notify: sending {what} to {to} (waiting up to {})",
+        http::seconds(timeout)
+    ));
 }
 
 /// IRC: one connection per recipient `server[:port]#channel`.
@@ -442,9 +449,13 @@ fn notify_irc(job: &Job) -> Result<()> {
     };
     irc::check(&message)?;
     let timeout = http::timeout(job.env)?;
-    for (t, recipient) in targets.iter().zip(&recipients) {
+    for t in &targets {
+        sending(
+            &format!("message for #{}", t.channel),
+            &format!("{}:{}", t.host, t.port),
+            timeout,
+        );
         irc::send(t, &message, timeout, http::connect_timeout(timeout))?;
-        sent(recipient, "");
     }
     Ok(())
 }
@@ -497,6 +508,11 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
                     http::encode(name)
                 ),
             );
+            sending(
+                &format!("the lookup of application {name:?}"),
+                http::host_of(&url),
+                client.timeout(),
+            );
             let answer = client.send(&lookup, &headers, None, &secrets)?;
             let doc: Value = serde_json::from_str(&answer.body).map_err(|_| {
                 exit::failure(format!(
@@ -518,6 +534,11 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let post = http::join(
         &url,
         &format!("applications/{}/deployments.json", http::encode(&app_id)),
+    );
+    sending(
+        &format!("the deployment of application {app_id}"),
+        http::host_of(&url),
+        client.timeout(),
     );
     let answer = client.send(&post, &headers, Some(Body::json(body)), &secrets)?;
     let doc: Option<Value> = serde_json::from_str(&answer.body).ok();
@@ -583,9 +604,13 @@ fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let client = Client::new(job.env)?;
     let encoded = http::encode(&token);
     let secrets = [token.as_str(), encoded.as_str()];
+    sending(
+        &format!("the deploy of project {project}"),
+        http::host_of(&url),
+        client.timeout(),
+    );
     let answer = client.send(&post, &[], Some(Body::json(body)), &secrets)?;
     print_answer(out, &answer.body)?;
-    sent(http::host_of(&url), &project);
     Ok(())
 }
 
@@ -640,6 +665,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let secrets = [token.as_str(), auth.as_str()];
     let client = Client::new(job.env)?;
     let headers = [("Authorization", auth.clone())];
+    sending("the new issue", http::host_of(&url), client.timeout());
     let answer = client.send(
         &http::join(&url, "issue"),
         &headers,
@@ -664,6 +690,11 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
         ("Authorization", auth.clone()),
         ("X-Atlassian-Token", "nocheck".to_string()),
     ];
+    sending(
+        &format!("{name} for issue {key}"),
+        http::host_of(&url),
+        client.timeout(),
+    );
     let answer = client.send(
         &http::join(&url, &format!("issue/{}/attachments", http::encode(&key))),
         &headers,
