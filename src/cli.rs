@@ -68,7 +68,7 @@ pub struct IntegrationResource {
     /// Resource name
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub res: String,
-    /// Field (a §5 path); without it, the whole integration.json
+    /// Field, or a path such as a.b[0].c or ["odd.key"]; without it, the whole integration.json
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     pub field: Option<String>,
 }
@@ -750,11 +750,36 @@ pub fn command(args: &[OsString]) -> clap::Command {
         "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
         grouped_commands(&cmd)
     );
-    cmd.help_template(template).after_help(
-        "Run `shipctl COMMAND --help` for a command's arguments and an example.\n\
-         Exit codes: 0 ok, 1 failure, 99 usage error or missing file, 82 replace on a folder, 100 decrypt key missing.",
-    )
+    cmd.help_template(template).after_help(format!(
+        "{TERMS_HELP}\n\n\
+         Run `shipctl COMMAND --help` for a command's arguments and an example.\n\
+         Exit codes: 0 ok, 1 failure, 99 usage error or missing file, 82 replace on a folder, 100 decrypt key missing."
+    ))
 }
+
+/// The terms of the command list, defined for someone who never used the
+/// platform (issue 12 item 11); the README's "Terms" says the same.
+const TERMS_HELP: &str = "\
+Terms:
+  RES           A resource: a named input or output of the job (a repository,
+                image, params, credentials...), named as in the pipeline's YML.
+  <R>           A resource's variable prefix, from its name: all but A-Z a-z
+                0-9 _ removed, leading digits removed, upper-cased
+                (my-aws-keys-1 -> MYAWSKEYS1, so $MYAWSKEYS1_ID);
+                get_resource_name prints it.
+  <KEY> <FIELD> <ENV>
+                A key or field name the same way, leading digits kept: param
+                db-host of app-params is $APPPARAMS_PARAMS_DBHOST.
+  IN, OUT       A resource the job reads ($JOB_PATH/IN/<name>/) or writes a new
+                version of ($JOB_PATH/OUT/<name>/). Each folder holds
+                version.json, and for credentials integration.json/.env.
+  integration   An account's credentials and settings (AWS keys, a registry,
+                Slack...), given through a resource ($<R>_INTEGRATION_<FIELD>,
+                integration.json) or attached to the job ($JOB_INTEGRATIONS).
+  job state     $JOB_STATE: saved when the job ends, back as $JOB_PREVIOUS_STATE
+                on its next run; RES.env there becomes a new version of RES.
+
+A lookup reads its variable first, then the resource's files.";
 
 fn grouped_commands(cmd: &clap::Command) -> String {
     let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();

@@ -94,19 +94,46 @@ impl JobEnv {
             .map(|(k, v)| (k.as_os_str(), v.as_os_str()))
     }
 
-    /// A variable looked up on behalf of a command: traced under `--explain`.
+    /// A variable looked up on behalf of a command. Under `--explain` its
+    /// name is traced with `not set`, `set but empty` or `set (N bytes)`;
+    /// the value itself never (it may be a secret).
     pub fn var(&self, name: &str) -> Option<&OsStr> {
         let v = self.raw(name);
-        self.trace(format_args!(
-            "${name}: {}",
-            if v.is_some() { "set (****)" } else { "unset" }
-        ));
+        self.trace(format_args!("${name}: {}", Masked(v.map(bytes))));
         v
     }
 
-    /// A variable that names a folder or file: set and not empty.
+    /// A variable that names a folder or file: set and not empty (an empty
+    /// path would mean the current folder). Under `--explain` the path is
+    /// shown — paths are not secrets — with what is there.
     pub fn path_var(&self, name: &str) -> Option<PathBuf> {
-        self.var(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+        self.trace_path(name, " (counts as not set)");
+        self.raw(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    }
+
+    /// A variable that names a file, set-but-empty kept apart from unset
+    /// (for a caller with its own rule for empty); traced like
+    /// [`JobEnv::path_var`].
+    pub fn path_var_raw(&self, name: &str) -> Option<&OsStr> {
+        self.trace_path(name, "");
+        self.raw(name)
+    }
+
+    fn trace_path(&self, name: &str, empty_note: &str) {
+        if !self.explain {
+            return;
+        }
+        match self.raw(name) {
+            None => self.trace(format_args!("${name}: not set")),
+            Some(v) if v.is_empty() => {
+                self.trace(format_args!("${name}: set but empty{empty_note}"))
+            }
+            Some(v) => self.trace(format_args!(
+                "${name}: set to {:?} ({})",
+                Path::new(v),
+                what_is_at(Path::new(v))
+            )),
+        }
     }
 
     /// Write one line of the `--explain` trace to stderr.
@@ -150,9 +177,13 @@ impl Resource<'_> {
         format!("{}_{}", self.prefix, what)
     }
 
-    /// The value of `<R>_<what>`, traced.
+    /// The value of `<R>_<what>`, traced: masked, except the folders
+    /// `<R>_META`, `<R>_PATH` and `<R>_STATE`, whose paths are shown.
     pub fn var(&self, what: &str) -> Option<&OsStr> {
-        self.env.var(&self.var_name(what))
+        match what {
+            "META" | "PATH" | "STATE" => self.env.path_var_raw(&self.var_name(what)),
+            _ => self.env.var(&self.var_name(what)),
+        }
     }
 
     /// The resource folder: `$<R>_META`, else `$JOB_PATH/IN/<name>`, then
@@ -165,19 +196,25 @@ impl Resource<'_> {
         if let Some(meta) = self.env.path_var(&self.var_name("META")) {
             return Some(meta);
         }
-        let job = self.env.path_var("JOB_PATH")?;
+        let Some(job) = self.env.path_var("JOB_PATH") else {
+            self.env.trace(format_args!(
+                "resource {:?}: no folder (neither ${} nor $JOB_PATH is set)",
+                self.name,
+                self.var_name("META")
+            ));
+            return None;
+        };
         for op in ["IN", "OUT"] {
             let dir = job.join(op).join(self.name);
             let exists = dir.is_dir();
-            self.env.trace(format_args!(
-                "{}: {}",
-                dir.display(),
-                if exists {
-                    "folder exists"
-                } else {
-                    "no such folder"
-                }
-            ));
+            if self.env.explain {
+                let what = match what_is_at(&dir) {
+                    _ if exists => "folder exists".to_string(),
+                    w if w == "does not exist" => "no such folder".to_string(),
+                    w => format!("{w}, not a folder"),
+                };
+                self.env.trace(format_args!("{}: {what}", dir.display()));
+            }
             if exists {
                 return Some(dir);
             }
@@ -204,6 +241,62 @@ impl Resource<'_> {
     /// integration.json parsed, `None` when the file does not exist.
     pub fn integration_json(&self) -> Result<Option<Value>> {
         read_json_file(&self.file("integration.json"), self.env)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The `--explain` trace
+
+/// A value as `--explain` shows it: whether it is there and its size, never
+/// its bytes — `not set`, `set but empty`, `set (N bytes)`.
+pub struct Masked<'a>(pub Option<&'a [u8]>);
+
+impl fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("not set"),
+            Some([]) => f.write_str("set but empty"),
+            Some([_]) => f.write_str("set (1 byte)"),
+            Some(v) => write!(f, "set ({} bytes)", v.len()),
+        }
+    }
+}
+
+/// A JSON value a lookup found, as `--explain` shows it: `absent`, `found
+/// but empty` (an empty string), `found (N bytes)` (a string) or `found (a
+/// number)` …, never the value. `null` is `null (counts as absent)` where
+/// the lookup treats it so (`null_is_absent`), else `found (null)`.
+pub fn masked_json(v: Option<&Value>, null_is_absent: bool) -> String {
+    match v {
+        None => "absent".into(),
+        Some(Value::Null) if null_is_absent => "null (counts as absent)".into(),
+        Some(Value::String(s)) => Masked(Some(s.as_bytes()))
+            .to_string()
+            .replacen("set", "found", 1),
+        Some(v) => format!("found ({})", json_kind(v)),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// What is at a path, for the trace (links followed): `a folder`, `a file`,
+/// `neither file nor folder`, `does not exist`, `cannot be looked at: …`.
+fn what_is_at(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "a folder".into(),
+        Ok(m) if m.is_file() => "a file".into(),
+        Ok(_) => "neither file nor folder".into(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".into(),
+        Err(e) => format!("cannot be looked at: {e}"),
     }
 }
 

@@ -13,8 +13,8 @@ const KEY_ID: &str = "AKIAFAKEEXAMPLE00001";
 const SECRET: &str = "fAkE/SeCrEt+MaRkEr/0000000000000000000001";
 const TOKEN: &str = "FwoGZXIvYXdzEFAKE//////////wEaDFAKETOKEN+EXAMPLE==";
 
-/// Runs `botocore_probe.py` with the given files; `None` (and a notice)
-/// when python3 with botocore is missing.
+/// Runs `botocore_probe.py` with the given files; `None` (and SKIPPED, a
+/// failure under `CI=true`) when python3 with botocore is missing.
 pub fn botocore(
     home: &Path,
     creds: &Path,
@@ -34,13 +34,17 @@ pub fn botocore(
         .env("AWS_CONFIG_FILE", config)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(extra.iter().copied())
-        .output()
-        .ok()?;
+        .output();
+    let Ok(out) = out else {
+        crate::util::unavailable("botocore checks", "python3 is not installed");
+        return None;
+    };
     if !out.status.success() {
-        eprintln!(
-            "notice: botocore probe failed, botocore checks skipped: {}",
+        let why = format!(
+            "the botocore probe failed (botocore missing?): {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        crate::util::unavailable("botocore checks", &why);
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -118,12 +122,12 @@ fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-/// The `aws` CLI, or `None` with a printed notice.
+/// The `aws` CLI, or `None` (SKIPPED; a failure under `CI=true`).
 fn aws_cli() -> Option<&'static str> {
     match Command::new("aws").arg("--version").output() {
         Ok(o) if o.status.success() => Some("aws"),
         _ => {
-            eprintln!("notice: `aws` not found; AWS CLI checks skipped");
+            crate::util::unavailable("AWS CLI checks", "`aws` is not installed");
             None
         }
     }
@@ -320,7 +324,7 @@ fn aws_env_round_trips_through_shells() {
             .arg0_shell("fish", script);
         assert_eq!(text(&out.stdout), want, "fish: {}", text(&out.stderr));
     } else {
-        eprintln!("notice: fish not installed; fish round trip skipped");
+        crate::util::unavailable("aws_env fish round trip", "fish is not installed");
     }
     // Without a token, sh unsets a token left in the shell.
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET}));

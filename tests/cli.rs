@@ -8,6 +8,8 @@ mod decrypt;
 mod ecr;
 mod ecr_sigv4;
 mod eval;
+mod example_job;
+mod explain;
 mod faults;
 mod get;
 mod git_changes;
@@ -15,7 +17,9 @@ mod hostile;
 mod inputs;
 mod jdk;
 mod notify;
+mod split;
 mod state;
+mod terms;
 mod util;
 mod utilities;
 

@@ -221,7 +221,10 @@ fn explain_traces_without_values() {
         .stdout(format!("{secret}\n"))
         .success();
     let err = out.stderr_str();
-    assert!(err.contains("$KEYS_INTEGRATION_SECRETKEY: unset"), "{err}");
+    assert!(
+        err.contains("$KEYS_INTEGRATION_SECRETKEY: not set"),
+        "{err}"
+    );
     assert!(err.contains("integration.json"), "{err}");
     assert!(!err.contains(secret), "{err}");
     // the environment variable form
@@ -231,7 +234,7 @@ fn explain_traces_without_values() {
         .args(["get_integration_resource_field", "keys", "secretKey"])
         .run()
         .success();
-    assert!(out.stderr_str().contains("set (****)"));
+    assert!(out.stderr_str().contains("set (12 bytes)"));
     assert!(!out.stderr_str().contains(secret));
 }
 

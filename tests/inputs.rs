@@ -192,7 +192,8 @@ fn an_encoding_that_cannot_be_read_is_a_warning_naming_the_report() {
     assert_eq!(first, "t/heavy_test.rb\nt/light2_test.rb\n");
     assert_eq!(
         stderr,
-        "shipctl: warning: report r/sjis.xml skipped: its declared encoding \"shift_jis\" is not supported (UTF-8, UTF-16, US-ASCII, ISO-8859-1 and windows-1252 are)\n"
+        "shipctl: warning: report r/sjis.xml skipped: its declared encoding \"shift_jis\" is not supported (UTF-8, UTF-16, US-ASCII, ISO-8859-1 and windows-1252 are)\n\
+         shipctl: warning: split_tests: the one report under r could not be read; every test file gets the same weight\n"
     );
 }
 
@@ -231,7 +232,8 @@ fn a_time_that_cannot_be_read_is_a_warning_naming_report_file_and_value() {
         assert_eq!(
             stderr,
             format!(
-                "shipctl: warning: report r/r.xml: the time \"{time}\" of t/heavy_test.rb cannot be read ({why}); t/heavy_test.rb gets the mean weight unless another report times it\n"
+                "shipctl: warning: report r/r.xml: the time \"{time}\" of t/heavy_test.rb cannot be read ({why}); t/heavy_test.rb gets the mean weight unless another report times it\n\
+                 shipctl: warning: split_tests: 1 of 3 test files untimed (no time in the reports under r); each gets the mean weight, 1.000 s\n"
             )
         );
     }

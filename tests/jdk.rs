@@ -11,20 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 /// Is `program` installed? Without it a test is skipped, with a line on
 /// stderr — and fails under `CI=true`, where it must be there.
 pub fn have(program: &str, test: &str) -> bool {
-    let arg = if program == "elvish" {
-        "-version"
-    } else {
-        "--version"
-    };
-    if Command::new(program).arg(arg).output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none_or(|v| v != "true"),
-        "{test}: {program} is not installed, and CI=true"
-    );
-    eprintln!("SKIPPED: {test}: {program} is not installed");
-    false
+    crate::util::have(program, test)
 }
 
 /// A fake JDK whose `java` prints its folder name.

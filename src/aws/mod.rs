@@ -41,7 +41,7 @@ impl AwsFiles {
 }
 
 fn locate_one(env: &JobEnv, var: &str, name: &str) -> Result<PathBuf> {
-    match env.var(var) {
+    match env.path_var_raw(var) {
         Some(v) if v.is_empty() => Err(exit::failure(format!(
             "${var} is set but empty; unset it or set it to a file"
         ))),

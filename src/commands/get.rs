@@ -59,17 +59,13 @@ fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
     let Some(doc) = r.version_json()? else {
         return Ok(None);
     };
-    let found = walk(&doc, keys).filter(|v| !v.is_null()).map(jq_text);
+    let at = walk(&doc, keys);
     r.env.trace(format_args!(
         "version.json .{}: {}",
         keys.join("."),
-        if found.is_some() {
-            "found (****)"
-        } else {
-            "absent"
-        }
+        job::masked_json(at, true)
     ));
-    Ok(found)
+    Ok(at.filter(|v| !v.is_null()).map(jq_text))
 }
 
 /// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
@@ -178,17 +174,23 @@ pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result
         Some(v) => Some(v),
         None => match r.version_json()? {
             None => None,
-            Some(doc) => walk(&doc, &["version", "propertyBag", "params"])
-                .and_then(|p| p.as_object())
-                .and_then(|p| {
-                    let wanted = job::suffix(key);
-                    p.get(key).or_else(|| {
-                        p.iter()
-                            .find(|(k, _)| job::suffix(k) == wanted)
-                            .map(|(_, v)| v)
-                    })
-                })
-                .map(jq_text),
+            Some(doc) => {
+                let found = walk(&doc, &["version", "propertyBag", "params"])
+                    .and_then(|p| p.as_object())
+                    .and_then(|p| {
+                        let wanted = job::suffix(key);
+                        p.get(key).or_else(|| {
+                            p.iter()
+                                .find(|(k, _)| job::suffix(k) == wanted)
+                                .map(|(_, v)| v)
+                        })
+                    });
+                r.env.trace(format_args!(
+                    "version.json .version.propertyBag.params key {key:?}: {}",
+                    job::masked_json(found, false)
+                ));
+                found.map(jq_text)
+            }
         },
     };
     print(
@@ -320,11 +322,7 @@ pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) 
     });
     r.env.trace(format_args!(
         "integration.json field {field:?}: {}",
-        if found.is_some() {
-            "found (****)"
-        } else {
-            "absent"
-        }
+        job::masked_json(found, true)
     ));
     Ok(found.filter(|v| !v.is_null()).map(jq_text))
 }

@@ -29,8 +29,85 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
             tests.push(path);
         }
     })?;
-    let times = report_times(&a.reports_path)?;
-    let weights = weigh(&tests, &times);
+    // A shard that prints nothing makes `rspec $(shipctl split_tests …)`
+    // run the whole suite: every reason for it is said, and under
+    // --strict the configuration mistakes fail before anything is printed.
+    if tests.is_empty() {
+        return quiet_failure(
+            env,
+            format!(
+                "no test files: nothing under {} matches {:?}",
+                a.test_path.display(),
+                a.name_glob
+            ),
+            "; this shard gets none (a test runner given no files may run the whole suite)",
+        );
+    }
+    let reports = report_times(&a.reports_path)?;
+    let all_equal = "; every test file gets the same weight";
+    let reports_ok = match reports.found {
+        Reports::NoFolder => quiet_failure(
+            env,
+            format!("reports folder {} not found", a.reports_path.display()),
+            all_equal,
+        ),
+        Reports::Found { files: 0, .. } => quiet_failure(
+            env,
+            format!(
+                "no JUnit XML report (*.xml) under {}",
+                a.reports_path.display()
+            ),
+            all_equal,
+        ),
+        Reports::Found { files, read: 0 } => quiet_failure(
+            env,
+            match files {
+                1 => format!(
+                    "the one report under {} could not be read",
+                    a.reports_path.display()
+                ),
+                _ => format!(
+                    "none of the {files} reports under {} could be read",
+                    a.reports_path.display()
+                ),
+            },
+            all_equal,
+        ),
+        Reports::Found { .. } => Ok(()),
+    };
+    let (weights, untimed) = weigh(&tests, &reports.times);
+    if let Reports::Found { read: n @ 1.., .. } = reports.found {
+        for &i in &untimed {
+            env.trace(format_args!(
+                "{}: no time in the reports",
+                String::from_utf8_lossy(&tests[i])
+            ));
+        }
+        if untimed.len() == tests.len() {
+            // Reports that time none of the files describe other files: a
+            // wrong folder, or filepaths written from another root.
+            quiet_failure(
+                env,
+                format!(
+                    "none of the {} has a time in the reports under {} ({n} read; a <testsuite filepath> must be the file's path or end with /<path>)",
+                    plural(tests.len(), "test file"),
+                    a.reports_path.display()
+                ),
+                all_equal,
+            )?;
+        } else if !untimed.is_empty() {
+            // New test files are untimed until they have run once: a
+            // warning, never a failure.
+            diag::warn(format_args!(
+                "split_tests: {} of {} test files untimed (no time in the reports under {}); each gets the mean weight, {:.3} s",
+                untimed.len(),
+                tests.len(),
+                a.reports_path.display(),
+                weights[untimed[0]]
+            ));
+        }
+    }
+    reports_ok?;
     let plan = plan(&tests, &weights, count);
     let mut mine: Vec<&[u8]> = plan
         .iter()
@@ -38,11 +115,36 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
         .filter(|(s, _)| **s == number - 1)
         .map(|(_, t)| t.as_slice())
         .collect();
+    if mine.is_empty() {
+        diag::warn(format_args!(
+            "split_tests: shard {number} of {count} gets no test files ({} files for {count} shards; a test runner given no files may run the whole suite)",
+            tests.len()
+        ));
+    }
     mine.sort_unstable();
     for t in mine {
         out.write_all(t)?;
         out.write_all(b"\n")?;
     }
+    Ok(())
+}
+
+/// `1 report`, `2 reports`.
+fn plural(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
+/// A mistake that would let the split go wrong without a word: a warning
+/// (`what` + `consequence`), or under `--strict` an error (exit 1) before
+/// anything is printed.
+fn quiet_failure(env: &JobEnv, what: String, consequence: &str) -> Result<()> {
+    if env.strict {
+        return Err(exit::failure(format!("split_tests: {what}")));
+    }
+    diag::warn(format_args!("split_tests: {what}{consequence}"));
     Ok(())
 }
 
@@ -168,12 +270,32 @@ fn class(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     Some((matched != negate, i + 1 - start))
 }
 
+/// What the reports folder held.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reports {
+    /// No such folder.
+    NoFolder,
+    /// `files` `*.xml` files, of which `read` could be read (the others were
+    /// skipped with a warning).
+    Found { files: usize, read: usize },
+}
+
+/// The times found in the reports folder.
+struct Times {
+    found: Reports,
+    /// `(filepath, seconds)` of every timed suite, in report path order.
+    times: Vec<(String, f64)>,
+}
+
 /// The summed `time` of every `<testsuite filepath=…>` in the `*.xml` files
 /// under `dir` (a missing `dir` has none). Files are read in path order, so
 /// that every shard adds the times up in the same order.
-fn report_times(dir: &Path) -> Result<Vec<(String, f64)>> {
+fn report_times(dir: &Path) -> Result<Times> {
     if !dir.is_dir() {
-        return Ok(Vec::new());
+        return Ok(Times {
+            found: Reports::NoFolder,
+            times: Vec::new(),
+        });
     }
     let prefix = dir.as_os_str().as_bytes().to_vec();
     let mut reports = Vec::new();
@@ -213,6 +335,7 @@ fn report_times(dir: &Path) -> Result<Vec<(String, f64)>> {
             .collect()
     });
     let mut times = Vec::new();
+    let (files, mut read) = (reports.len(), 0);
     for (path, found) in parsed.into_iter().flatten() {
         let report =
             match found.with_context(|| format!("could not read report {}", path.display()))? {
@@ -231,8 +354,12 @@ fn report_times(dir: &Path) -> Result<Vec<(String, f64)>> {
             ));
         }
         times.extend(report.suites);
+        read += 1;
     }
-    Ok(times)
+    Ok(Times {
+        found: Reports::Found { files, read },
+        times,
+    })
 }
 
 /// What one report says.
@@ -502,8 +629,9 @@ fn duration(v: &str) -> Option<f64> {
 
 /// Each test's weight: its time (the suites whose filepath is its path or
 /// ends with `/` + its path; a leading `./` of the path is ignored), else the
-/// mean of the timed tests (1.0 when none is timed).
-fn weigh(tests: &[Vec<u8>], times: &[(String, f64)]) -> Vec<f64> {
+/// mean of the timed tests (1.0 when none is timed); and the indexes of the
+/// untimed tests.
+fn weigh(tests: &[Vec<u8>], times: &[(String, f64)]) -> (Vec<f64>, Vec<usize>) {
     let index: HashMap<&[u8], usize> = tests
         .iter()
         .enumerate()
@@ -529,7 +657,9 @@ fn weigh(tests: &[Vec<u8>], times: &[(String, f64)]) -> Vec<f64> {
         0 => 1.0,
         n => timed.iter().sum::<f64>() / n as f64,
     };
-    time.into_iter().map(|t| t.unwrap_or(mean)).collect()
+    let untimed = (0..tests.len()).filter(|&i| time[i].is_none()).collect();
+    let weights = time.into_iter().map(|t| t.unwrap_or(mean)).collect();
+    (weights, untimed)
 }
 
 /// The shard (0-based) of every test: by weight descending (ties: path),
@@ -618,8 +748,9 @@ mod tests {
             ("test/gone".to_string(), 100.0),
             ("xtest/a".to_string(), 50.0),
         ];
-        let w = weigh(&tests, &times);
+        let (w, untimed) = weigh(&tests, &times);
         assert_eq!(w, [4.0, 3.0, 2.0]);
+        assert_eq!(untimed, [1]);
         assert_eq!(plan(&tests, &w, 2), [0, 1, 1]);
         // More shards than tests: the extra shards stay empty.
         assert_eq!(plan(&tests, &w, 5), [0, 1, 2]);

@@ -170,3 +170,31 @@ impl Outcome {
         self.exit(0)
     }
 }
+
+/// A test (or a part of one) that cannot run here because `why` — a tool,
+/// root or a namespace is missing: `SKIPPED: <test>: <why>` on stderr and
+/// the test goes on without it; under `CI=true`, where `.ci/run` installs
+/// everything, a failure instead.
+#[track_caller]
+pub fn unavailable(test: &str, why: &str) {
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test}: cannot run because {why}, and CI=true");
+    }
+    eprintln!("SKIPPED: {test}: {why}");
+}
+
+/// Does `program` start (`program --version`; elvish: `-version`)? When it
+/// does not, [`unavailable`] says so for `test`.
+#[track_caller]
+pub fn have(program: &str, test: &str) -> bool {
+    let arg = if program == "elvish" {
+        "-version"
+    } else {
+        "--version"
+    };
+    if Command::new(program).arg(arg).output().is_ok() {
+        return true;
+    }
+    unavailable(test, &format!("{program} is not installed"));
+    false
+}

@@ -1,0 +1,114 @@
+//! The shipped example job (`examples/job/job.env`) does what the README
+//! says (issue 12 item 10): its commands work from the repository root, and
+//! from elsewhere the lookups a variable answers still work while the file
+//! lookups find nothing, which `--explain` shows.
+
+use crate::util;
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// shipctl in `cwd` with only PATH, HOME and LANG set (no JOB_PATH: the
+/// env file gives it).
+fn run(cwd: &str, args: &[&str]) -> Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd: Command = util::shipctl(tmp.path());
+    cmd.env_remove("JOB_PATH").current_dir(cwd).args(args);
+    cmd.output().unwrap()
+}
+
+#[track_caller]
+fn check(out: &Output, code: i32, stdout: &str, stderr: &str) {
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(code), stdout, stderr)
+    );
+}
+
+/// Every `shipctl --env-file examples/job/job.env …` line of the README,
+/// with what it prints.
+const README_COMMANDS: &[(&str, &str)] = &[
+    (
+        "get_integration_resource_field my-aws-keys-1 accessKey",
+        "AKIAEXAMPLEEXAMPLE01\n",
+    ),
+    ("get_params_resource app-params db-port", "5432\n"),
+    (
+        "get_integration_resource_keys my-aws-keys-1",
+        "accessKey\nsecretKey\nregion\n",
+    ),
+    (
+        "get_resource_pointer_key prod-cluster sourceName",
+        "prod-eks\n",
+    ),
+];
+
+#[test]
+fn the_readme_commands_work_from_the_repository_root() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let marker = "--env-file examples/job/job.env ";
+    let mut in_readme: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.split_once(marker))
+        .map(|(_, rest)| rest.split('#').next().unwrap().trim().to_string())
+        .collect();
+    in_readme.sort();
+    in_readme.dedup();
+    let mut tested: Vec<String> = README_COMMANDS.iter().map(|(c, _)| c.to_string()).collect();
+    tested.sort();
+    assert_eq!(in_readme, tested, "the README's example commands changed");
+    for (command, want) in README_COMMANDS {
+        let mut args = vec!["--env-file", "examples/job/job.env"];
+        args.extend(command.split_whitespace());
+        check(&run(ROOT, &args), 0, want, "");
+        // The README's comment says what it prints.
+        if let Some(line) = readme
+            .lines()
+            .find(|l| l.contains(command) && l.contains('#'))
+        {
+            let comment = line.split('#').nth(1).unwrap().trim();
+            let value = comment.split(',').next().unwrap();
+            assert_eq!(format!("{value}\n"), *want, "{line}");
+        }
+    }
+}
+
+#[test]
+fn from_elsewhere_variables_answer_and_files_are_not_found() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cwd = elsewhere.path().to_str().unwrap();
+    let env_file = format!("{ROOT}/examples/job/job.env");
+    let with = |args: &[&str]| {
+        let mut all = vec!["--env-file", env_file.as_str()];
+        all.extend(args);
+        run(cwd, &all)
+    };
+    check(
+        &with(&[
+            "get_integration_resource_field",
+            "my-aws-keys-1",
+            "accessKey",
+        ]),
+        0,
+        "AKIAEXAMPLEEXAMPLE01\n",
+        "",
+    );
+    check(
+        &with(&["--explain", "get_params_resource", "app-params", "db-port"]),
+        0,
+        "\n",
+        "shipctl: explain: $APPPARAMS_PARAMS_DBPORT: not set\n\
+         shipctl: explain: $APPPARAMS_META: set to \"examples/job/IN/app-params\" (does not exist)\n\
+         shipctl: explain: examples/job/IN/app-params/version.json: no such file\n",
+    );
+    check(
+        &with(&["get_integration_resource_keys", "my-aws-keys-1"]),
+        99,
+        "",
+        "shipctl: error: examples/job/IN/my-aws-keys-1/integration.env not found\n",
+    );
+}
