@@ -2,6 +2,9 @@
 
 mod aws;
 mod aws_cases;
+mod aws_diff;
+mod aws_peers;
+mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;

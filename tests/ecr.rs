@@ -868,8 +868,9 @@ fn registry_host_and_config_place() {
 }
 
 /// The region as configure_aws finds it (--region, $IMG_POINTER_REGION,
-/// version.json) signs the request; without one, the registry host's; a
-/// mismatch is warned about; none at all or an odd one is an error.
+/// version.json, the integration's own) signs the request; without one, the
+/// registry host's; a mismatch is warned about; none at all or an odd one is
+/// an error.
 #[test]
 fn region_like_configure_aws() {
     let ecr = fake(vec![token_answer(FAKE_PASSWORD)]);
@@ -885,7 +886,9 @@ fn region_like_configure_aws() {
     let out = job.run(&[], &env);
     ok(&out);
     assert_eq!(region_signed(0), "ap-south-1");
-    assert!(text(&out.stderr).contains(&format!("shipctl: warning: the registry {ECR_HOST} is in region eu-west-1 but the token is asked for in ap-south-1")));
+    assert!(text(&out.stderr).contains(&format!(
+        "shipctl: warning: the registry {ECR_HOST} is in region eu-west-1 but the token is asked for in ap-south-1"
+    )));
     ok(&job.run(&[], &[env[0], ("IMG_POINTER_REGION", "eu-west-1")]));
     assert_eq!(region_signed(1), "eu-west-1");
     ok(&job.run(&["--region", "us-west-2"], &env));
@@ -893,20 +896,30 @@ fn region_like_configure_aws() {
     job.image(&format!("{ECR_HOST}/app"), None);
     ok(&job.run(&[], &env));
     assert_eq!(region_signed(3), "eu-west-1", "the registry host's region");
+    job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET, "region": "sa-east-1"}));
+    ok(&job.run(&[], &env));
+    assert_eq!(
+        region_signed(4),
+        "sa-east-1",
+        "the integration's region first"
+    );
 
     let job = Job::new();
     job.image("127.0.0.1:5000/app", None);
-    fails(
+    let line = fails(
         &job.run(&[], &env),
-        "no AWS region for resource img: tried --region, $IMG_POINTER_REGION, version.json",
+        "no AWS region for resource img: tried --region, $IMG_POINTER_REGION, ",
     );
-    fails(
-        &job.run(&["--region", "eu-west-1.evil.example"], &env),
-        "the region \"eu-west-1.evil.example\" of resource img is not a region name",
+    assert!(
+        line.ends_with("and the registry host; give --region"),
+        "{line}"
     );
+    let out = job.run(&["--region", "eu-west-1.evil.example"], &env);
+    assert_eq!(out.status.code(), Some(99), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--region \"eu-west-1.evil.example\" is not a region name"));
     assert_eq!(
         ecr.requests.lock().unwrap().len(),
-        4,
+        5,
         "no request without a region"
     );
 }

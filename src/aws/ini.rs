@@ -124,6 +124,143 @@ fn is_py_line_break(c: char) -> bool {
     )
 }
 
+/// Code points whose case properties in Python 3.11 (Unicode 14.0, the
+/// Python botocore runs on here) differ from those of Rust's newer Unicode
+/// tables: `(first, last, flags)` with [`PY_KEEP`] (Python's `lower()` keeps
+/// the letter: its lower-case pair came in a later Unicode), [`PY_CASED`]
+/// and [`PY_IGNORABLE`] (Python's Cased and Case_Ignorable, which decide
+/// the final sigma). Generated from `python3.11` and checked against the
+/// installed Python, code point by code point, by
+/// `tests/aws_peers.rs::key_case_folds_like_python`, which prints the new
+/// table when Rust's Unicode moves on.
+const PY_CASE_DIFF: &[(u32, u32, u8)] = &[
+    (0x295, 0x295, 2),
+    (0x897, 0x897, 0),
+    (0xECE, 0xECE, 0),
+    (0x1ACF, 0x1ADD, 0),
+    (0x1AE0, 0x1AEB, 0),
+    (0x1C89, 0x1C89, 1),
+    (0x1C8A, 0x1C8A, 0),
+    (0xA7CB, 0xA7CC, 1),
+    (0xA7CD, 0xA7CD, 0),
+    (0xA7CE, 0xA7CE, 1),
+    (0xA7CF, 0xA7CF, 0),
+    (0xA7D2, 0xA7D2, 1),
+    (0xA7D4, 0xA7D4, 1),
+    (0xA7DA, 0xA7DA, 1),
+    (0xA7DB, 0xA7DB, 0),
+    (0xA7DC, 0xA7DC, 1),
+    (0xA7F1, 0xA7F1, 0),
+    (0x10D4E, 0x10D4E, 0),
+    (0x10D50, 0x10D65, 1),
+    (0x10D69, 0x10D6D, 0),
+    (0x10D6F, 0x10D85, 0),
+    (0x10EC5, 0x10EC5, 0),
+    (0x10EFA, 0x10EFF, 0),
+    (0x11241, 0x11241, 0),
+    (0x113BB, 0x113C0, 0),
+    (0x113CE, 0x113CE, 0),
+    (0x113D0, 0x113D0, 0),
+    (0x113D2, 0x113D2, 0),
+    (0x113E1, 0x113E2, 0),
+    (0x1171E, 0x1171E, 4),
+    (0x11B60, 0x11B60, 0),
+    (0x11B62, 0x11B64, 0),
+    (0x11B66, 0x11B66, 0),
+    (0x11DD9, 0x11DD9, 0),
+    (0x11F00, 0x11F01, 0),
+    (0x11F36, 0x11F3A, 0),
+    (0x11F40, 0x11F40, 0),
+    (0x11F42, 0x11F42, 0),
+    (0x11F5A, 0x11F5A, 0),
+    (0x13439, 0x13440, 0),
+    (0x13447, 0x13455, 0),
+    (0x1611E, 0x16129, 0),
+    (0x1612D, 0x1612F, 0),
+    (0x16D40, 0x16D42, 0),
+    (0x16D6B, 0x16D6C, 0),
+    (0x16EA0, 0x16EB8, 1),
+    (0x16EBB, 0x16ED3, 0),
+    (0x16FF2, 0x16FF3, 0),
+    (0x1DF25, 0x1DF2A, 0),
+    (0x1E030, 0x1E06D, 0),
+    (0x1E08F, 0x1E08F, 0),
+    (0x1E4EB, 0x1E4EF, 0),
+    (0x1E5EE, 0x1E5EF, 0),
+    (0x1E6E3, 0x1E6E3, 0),
+    (0x1E6E6, 0x1E6E6, 0),
+    (0x1E6EE, 0x1E6EF, 0),
+    (0x1E6F5, 0x1E6F5, 0),
+    (0x1E6FF, 0x1E6FF, 0),
+];
+const PY_KEEP: u8 = 1;
+const PY_CASED: u8 = 2;
+const PY_IGNORABLE: u8 = 4;
+
+fn py_case_diff(c: char) -> Option<u8> {
+    let c = c as u32;
+    PY_CASE_DIFF
+        .binary_search_by(|&(lo, hi, _)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .ok()
+        .map(|i| PY_CASE_DIFF[i].2)
+}
+
+/// Whether `prefix` + `Σ` lower-cases to a final sigma in Rust; the probe
+/// that reads Rust's own Cased and Case_Ignorable properties.
+fn rust_sigma_final_after(prefix: &[char]) -> bool {
+    let mut s: String = prefix.iter().collect();
+    s.push('Σ');
+    s.to_lowercase().ends_with('ς')
+}
+
+/// Python's Case_Ignorable and Cased properties of `c`, as
+/// `(ignorable, cased)`; `cased` only matters when not ignorable.
+fn py_case_props(c: char) -> (bool, bool) {
+    if let Some(f) = py_case_diff(c) {
+        return (f & PY_IGNORABLE != 0, f & PY_CASED != 0);
+    }
+    let with_cased = rust_sigma_final_after(&['A', c]);
+    let alone = rust_sigma_final_after(&[c]);
+    (with_cased && !alone, alone)
+}
+
+/// `str.lower()` of the Python that botocore runs on (3.11; configparser's
+/// `optionxform`): full Unicode lower-casing with the final-sigma rule,
+/// as Unicode 14.0 defines them.
+pub fn py_lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == 'Σ' {
+            // \p{cased}\p{case-ignorable}* Σ !(\p{case-ignorable}*\p{cased})
+            let cased_at = |c: &char| {
+                let (ignorable, cased) = py_case_props(*c);
+                (!ignorable).then_some(cased)
+            };
+            let before = chars[..i].iter().rev().find_map(cased_at);
+            let after = chars[i + 1..].iter().find_map(cased_at);
+            let last = before == Some(true) && after != Some(true);
+            out.push(if last { 'ς' } else { 'σ' });
+        } else if py_case_diff(c).is_some_and(|f| f & PY_KEEP != 0) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
 /// `shlex.split(s)` (POSIX mode, no comments). `None` where Python raises.
 fn shlex_split(s: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
@@ -208,12 +345,16 @@ struct Line {
     class: Class,
 }
 
-/// One section: its header line and the lines up to the next header.
+/// One block of lines: a header line and the lines up to the next header.
+/// `[DEFAULT]` blocks are blocks too (they end the section before them),
+/// but never a profile's section.
 #[derive(Debug, Clone)]
 struct Section {
     name: String,
     header: usize,
     end: usize,
+    /// A `[DEFAULT]` block: configparser's defaults, not a section.
+    defaults: bool,
 }
 
 /// The meaning of a file as botocore reads it: sections in order, each a map
@@ -298,13 +439,13 @@ impl Doc {
     pub fn parse(text: &str) -> Result<Doc, IniError> {
         let mut lines: Vec<Line> = Vec::new();
         let mut sections: Vec<Section> = Vec::new();
-        // Raw value pieces per (section index or None for DEFAULT, key).
-        let mut values: Vec<(Option<usize>, String, Vec<String>, usize)> = Vec::new();
+        // Raw value pieces: (section name or None for DEFAULT, key, pieces, line).
+        type Value = (Option<String>, String, Vec<String>, usize);
+        let mut values: Vec<Value> = Vec::new();
         let mut seen_sections: Vec<String> = Vec::new();
         let mut seen_keys: Vec<(String, String)> = Vec::new();
         // The current section: None before the first header; Some(None) in DEFAULT.
-        let mut cursect: Option<Option<usize>> = None;
-        let mut sectname = String::new();
+        let mut cursect: Option<Option<String>> = None;
         let mut optname: Option<usize> = None; // index into `values`
         let mut opt_line = 0usize;
         let mut indent_level = 0usize;
@@ -317,13 +458,13 @@ impl Doc {
             if stripped.starts_with('#') || stripped.starts_with(';') {
                 class = Class::Comment;
             } else if stripped.is_empty() {
-                if let (Some(_), Some(v)) = (cursect, optname) {
+                if let (Some(_), Some(v)) = (&cursect, optname) {
                     values[v].2.push(String::new());
                 }
                 class = Class::Blank;
             } else {
                 let cur_indent = indent_chars(&text);
-                if let (Some(_), Some(v)) = (cursect, optname)
+                if let (Some(_), Some(v)) = (&cursect, optname)
                     && cur_indent > indent_level
                 {
                     values[v].2.push(stripped.to_string());
@@ -331,7 +472,8 @@ impl Doc {
                 } else {
                     indent_level = cur_indent;
                     if let Some(name) = header_name(stripped) {
-                        if name == "DEFAULT" {
+                        let defaults = name == "DEFAULT";
+                        if defaults {
                             cursect = Some(None);
                         } else {
                             if seen_sections.iter().any(|s| s == name) {
@@ -341,17 +483,17 @@ impl Doc {
                                 });
                             }
                             seen_sections.push(name.to_string());
-                            if let Some(last) = sections.last_mut() {
-                                last.end = idx;
-                            }
-                            sections.push(Section {
-                                name: name.to_string(),
-                                header: idx,
-                                end: idx + 1,
-                            });
-                            cursect = Some(Some(sections.len() - 1));
+                            cursect = Some(Some(name.to_string()));
                         }
-                        sectname = name.to_string();
+                        if let Some(last) = sections.last_mut() {
+                            last.end = idx;
+                        }
+                        sections.push(Section {
+                            name: name.to_string(),
+                            header: idx,
+                            end: idx + 1,
+                            defaults,
+                        });
                         optname = None;
                         class = Class::Header {
                             name: name.to_string(),
@@ -370,18 +512,19 @@ impl Doc {
                                 reason: "a line with an empty key".into(),
                             });
                         }
-                        let key = key.to_lowercase();
+                        let key = py_lower(key);
+                        let sect = cursect.clone().flatten();
+                        let sectname = sect.clone().unwrap_or_else(|| "DEFAULT".into());
                         if seen_keys.iter().any(|(s, k)| *s == sectname && *k == key) {
                             return Err(IniError::Parse {
                                 line: lineno,
                                 reason: format!("key {key:?} appears twice in [{sectname}]"),
                             });
                         }
-                        seen_keys.push((sectname.clone(), key.clone()));
-                        let sect = cursect.flatten();
-                        values.retain(|(s, k, _, _)| !(*s == sect && *k == key));
+                        seen_keys.push((sectname, key.clone()));
                         values.push((sect, key.clone(), vec![optval.to_string()], idx));
-                        optname = Some(values.len() - 1);
+                        // configparser continues a value only under a non-empty key.
+                        optname = (!key.is_empty()).then_some(values.len() - 1);
                         opt_line = idx;
                         class = Class::Option {
                             key,
@@ -408,22 +551,23 @@ impl Doc {
         let mut sem = Sem {
             sections: sections
                 .iter()
+                .filter(|s| !s.defaults)
                 .map(|s| (s.name.clone(), BTreeMap::new()))
                 .collect(),
             defaults: BTreeMap::new(),
         };
-        let mut origin: BTreeMap<(Option<usize>, String), usize> = BTreeMap::new();
+        let mut origin: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
         for (sect, key, pieces, line) in values {
             let joined = py_rstrip(&pieces.join("\n")).to_string();
-            match sect {
-                Some(i) => sem.sections[i].1.insert(key.clone(), joined),
+            match &sect {
+                Some(name) => sem.section_mut(name).insert(key.clone(), joined),
                 None => sem.defaults.insert(key.clone(), joined),
             };
             origin.insert((sect, key), line);
         }
         // botocore parses values that start with a newline as nested blocks.
-        for (i, (_, opts)) in sem.sections.iter().enumerate() {
-            let own = opts.iter().map(|(k, v)| (Some(i), k, v));
+        for (name, opts) in &sem.sections {
+            let own = opts.iter().map(|(k, v)| (Some(name.clone()), k, v));
             let inherited = sem
                 .defaults
                 .iter()
@@ -459,7 +603,9 @@ impl Doc {
     /// file order.
     fn profile_sections(&self, kind: FileKind, profile: &str) -> Vec<usize> {
         (0..self.sections.len())
-            .filter(|&i| section_maps_to(kind, &self.sections[i].name, profile))
+            .filter(|&i| {
+                !self.sections[i].defaults && section_maps_to(kind, &self.sections[i].name, profile)
+            })
             .collect()
     }
 
@@ -471,7 +617,7 @@ impl Doc {
     }
 
     fn find_option(&self, sect: &Section, key: &str) -> Option<usize> {
-        let key = key.to_lowercase();
+        let key = py_lower(key);
         (sect.header + 1..sect.end)
             .find(|&i| matches!(&self.lines[i].class, Class::Option { key: k, .. } if *k == key))
     }
@@ -631,14 +777,29 @@ fn expected_sem(before: &Sem, section: &str, change: &Change) -> Sem {
     let opts = sem.section_mut(section);
     match change {
         Change::Set { key, value } => {
-            opts.insert(key.to_lowercase(), value.to_string());
+            opts.insert(py_lower(key), value.to_string());
         }
         Change::RemoveKey { key } => {
-            opts.remove(&key.to_lowercase());
+            opts.remove(&py_lower(key));
         }
         Change::SetNested { .. } => {} // compared separately
     }
     sem
+}
+
+/// The refusal when an edit would leave a file botocore rejects, e.g. a new
+/// section inheriting a `[DEFAULT]` value that botocore cannot parse.
+fn would_break(section: &str, e: IniError) -> IniError {
+    let why = match e {
+        IniError::Parse { line, reason } => format!("line {line}: {reason}"),
+        other => other.to_string(),
+    };
+    IniError::Unsupported {
+        reason: format!(
+            "refusing to edit [{section}]: botocore would then reject the file ({why}); \
+             fix that line first"
+        ),
+    }
 }
 
 fn verify(before: &Sem, out: &str, section: &str, change: &Change) -> Result<(), IniError> {
@@ -648,10 +809,10 @@ fn verify(before: &Sem, out: &str, section: &str, change: &Change) -> Result<(),
              (unusual layout); edit the file by hand"
         ),
     };
-    let after = Doc::parse(out).map_err(|_| unsafe_edit())?.sem;
+    let after = Doc::parse(out).map_err(|e| would_break(section, e))?.sem;
     let mut expected = expected_sem(before, section, change);
     if let Change::SetNested { key, sub, value } = change {
-        let key = key.to_lowercase();
+        let key = py_lower(key);
         let mut nested = match before
             .sections
             .iter()
@@ -838,7 +999,7 @@ fn set_nested(doc: &mut Doc, s: usize, k: &str, sub: &str, value: &str) -> Resul
     };
     if doc.lines[i].class
         != (Class::Option {
-            key: k.to_lowercase(),
+            key: py_lower(k),
             inline_empty: true,
         })
     {
@@ -919,31 +1080,174 @@ impl fmt::Debug for Credentials<'_> {
     }
 }
 
+/// The keys botocore reads a token from, in its order (credentials.py
+/// `TOKENS`): the first one present wins, even when empty.
+pub const TOKEN_KEYS: [&str; 2] = ["aws_security_token", "aws_session_token"];
+
 /// Writes key id, secret and token of `profile` in the credentials file as one
-/// set. `aws_security_token`, which botocore prefers over
-/// `aws_session_token`, is always removed; `aws_session_token` is written when
-/// there is a token and removed when there is none. Where `[DEFAULT]` would
-/// still lend the profile a token, an empty one is written instead (botocore
-/// treats an empty token as none).
+/// set, so that botocore resolves exactly them:
+///
+/// - with a token, `aws_session_token` is set; `aws_security_token` (which
+///   botocore reads first) is removed from the profile, or, when the file's
+///   `[DEFAULT]` would lend the profile one, set to the same token;
+/// - without a token, both are removed from the profile; one that `[DEFAULT]`
+///   would lend is overridden with an empty value (botocore reads `''`, which
+///   it treats as no token: nothing is sent).
 pub fn set_credentials(text: &str, profile: &str, creds: &Credentials) -> Result<String, IniError> {
     let kind = FileKind::Credentials;
     let mut out = set(text, kind, profile, "aws_access_key_id", creds.key_id)?;
     out = set(&out, kind, profile, "aws_secret_access_key", creds.secret)?;
     let token = creds.token.filter(|t| !t.is_empty());
     let defaults = Doc::parse(&out)?.sem.defaults;
-    if let Some(t) = token {
-        out = set(&out, kind, profile, "aws_session_token", t)?;
-    } else if defaults.contains_key("aws_session_token") {
-        out = set(&out, kind, profile, "aws_session_token", "")?;
-    } else {
-        out = remove_key(&out, kind, profile, "aws_session_token")?;
-    }
-    if defaults.contains_key("aws_security_token") {
-        out = set(&out, kind, profile, "aws_security_token", "")?;
-    } else {
-        out = remove_key(&out, kind, profile, "aws_security_token")?;
+    for key in ["aws_session_token", "aws_security_token"] {
+        let inherited = defaults.contains_key(key);
+        out = match (token, key) {
+            (Some(t), "aws_session_token") => set(&out, kind, profile, key, t)?,
+            (Some(t), _) if inherited => set(&out, kind, profile, key, t)?,
+            (None, _) if inherited => set(&out, kind, profile, key, "")?,
+            _ => remove_key(&out, kind, profile, key)?,
+        };
     }
     Ok(out)
+}
+
+/// What botocore resolves for a profile from the two files alone (an
+/// explicit `--profile`, no `AWS_*` variables): the shared-credentials
+/// provider's key id, secret and token, and the region of the merged profile.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Resolved {
+    /// `None`: the credentials file gives the profile no key id.
+    pub key_id: Option<String>,
+    pub secret: Option<String>,
+    /// `Some("")` is an empty token, which botocore does not send.
+    pub token: Option<String>,
+    pub region: Option<String>,
+    /// Keys of the merged profile that make botocore use another provider
+    /// before the credentials file: `role_arn` (assume role, web identity),
+    /// `sso_account_id`, `sso_role_name` (SSO).
+    pub overriding: Vec<String>,
+}
+
+impl fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolved")
+            .field("key_id", &self.key_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .field("overriding", &self.overriding)
+            .finish()
+    }
+}
+
+/// Keys that send botocore to a provider that comes before the shared
+/// credentials file (credentials.py: AssumeRoleProvider,
+/// AssumeRoleWithWebIdentityProvider, SSOProvider).
+const OVERRIDING_KEYS: [&str; 3] = ["role_arn", "sso_account_id", "sso_role_name"];
+
+impl Sem {
+    /// The options of section `name` as configparser gives them: its own,
+    /// then `[DEFAULT]`'s for keys it lacks. `None` without that section.
+    fn options(&self, name: &str) -> Option<BTreeMap<String, String>> {
+        let (_, own) = self.sections.iter().find(|(n, _)| n == name)?;
+        let mut all = self.defaults.clone();
+        all.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Some(all)
+    }
+}
+
+/// How botocore resolves `profile` from a credentials and a config file
+/// (session.py `full_config`, credentials.py `SharedCredentialProvider`):
+/// the credentials file's `[profile]` section (with its `[DEFAULT]`) gives
+/// key id, secret and token; the region is that section's, else the config
+/// profile's (the last section mapped to it, with the config `[DEFAULT]`).
+pub fn resolve(credentials: &str, config: &str, profile: &str) -> Result<Resolved, IniError> {
+    let creds = Doc::parse(credentials)?;
+    let cfg = Doc::parse(config)?;
+    let from_creds = creds.sem.options(profile).unwrap_or_default();
+    let from_config = cfg
+        .profile_sections(FileKind::Config, profile)
+        .last()
+        .and_then(|&i| cfg.sem.options(&cfg.sections[i].name))
+        .unwrap_or_default();
+    let mut merged = from_config;
+    merged.extend(from_creds.clone());
+    let key_id = from_creds.get("aws_access_key_id").cloned();
+    let (secret, token) = match key_id {
+        Some(_) => (
+            from_creds.get("aws_secret_access_key").cloned(),
+            TOKEN_KEYS.iter().find_map(|k| from_creds.get(*k).cloned()),
+        ),
+        None => (None, None),
+    };
+    Ok(Resolved {
+        key_id,
+        secret,
+        token,
+        region: merged.get("region").cloned(),
+        overriding: OVERRIDING_KEYS
+            .iter()
+            .filter(|k| merged.contains_key(**k))
+            .map(|k| k.to_string())
+            .collect(),
+    })
+}
+
+/// Writes `profile` into both files, as `configure_aws` does: key id, secret
+/// and token into the credentials file ([`set_credentials`]), and, with a
+/// region, `region` into the config file. A `region` in the profile's
+/// credentials section would shadow the config file's, so it is removed; one
+/// the credentials file's `[DEFAULT]` would lend the profile is overridden
+/// there with the same region. Without a region, the region botocore
+/// resolved for the profile before is kept (a new credentials section would
+/// otherwise inherit that file's `[DEFAULT]` region). The result is checked
+/// with [`resolve`]: key id, secret, token (none or empty when there is none)
+/// and region must be exactly what was written (or kept), or the write is
+/// refused.
+///
+/// Returns the new credentials and config texts (`config` unchanged without
+/// a region).
+pub fn write_profile(
+    credentials: &str,
+    config: &str,
+    profile: &str,
+    creds: &Credentials,
+    region: Option<&str>,
+) -> Result<(String, String), IniError> {
+    let kind = FileKind::Credentials;
+    let before = resolve(credentials, config, profile)?;
+    let mut new_creds = set_credentials(credentials, profile, creds)?;
+    let mut new_config = config.to_string();
+    if let Some(r) = region {
+        new_config = set(config, FileKind::Config, profile, "region", r)?;
+        new_creds = if Doc::parse(&new_creds)?.sem.defaults.contains_key("region") {
+            set(&new_creds, kind, profile, "region", r)?
+        } else {
+            remove_key(&new_creds, kind, profile, "region")?
+        };
+    } else if let Some(old) = &before.region {
+        // A new credentials section inherits that file's [DEFAULT] region,
+        // which would shadow the config file's: keep the profile's region.
+        if resolve(&new_creds, &new_config, profile)?.region.as_ref() != Some(old) {
+            new_creds = set(&new_creds, kind, profile, "region", old)?;
+        }
+    }
+    let got = resolve(&new_creds, &new_config, profile)?;
+    let token = creds.token.filter(|t| !t.is_empty());
+    let want_region = region.or(before.region.as_deref());
+    let exact = got.key_id.as_deref() == Some(creds.key_id)
+        && got.secret.as_deref() == Some(creds.secret)
+        && got.token.as_deref().filter(|t| !t.is_empty()) == token
+        && (want_region.is_none() || got.region.as_deref() == want_region);
+    if !exact {
+        return Err(IniError::Unsupported {
+            reason: format!(
+                "refusing to write profile {profile:?}: botocore would not read back what \
+                 was written (unusual layout); edit the files by hand"
+            ),
+        });
+    }
+    Ok((new_creds, new_config))
 }
 
 /// Deletes every section that botocore maps to `profile` in a `kind` file,
@@ -989,6 +1293,23 @@ pub fn remove(text: &str, kind: FileKind, profile: &str) -> Result<(String, usiz
     Ok((out, targets.len()))
 }
 
+/// A section's name and its options (lower-cased key → raw value).
+pub type SectionView = (String, BTreeMap<String, String>);
+
+/// The sections of a file as botocore's `raw_config_parse(path, False)`
+/// returns them: every section except `[DEFAULT]`, in file order, each with
+/// its own keys plus those of `[DEFAULT]` it lacks (lower-cased keys, values
+/// as configparser joins them, nested blocks unparsed).
+pub fn sections_like_botocore(text: &str) -> Result<Vec<SectionView>, IniError> {
+    let doc = Doc::parse(text)?;
+    Ok(doc
+        .sem
+        .sections
+        .iter()
+        .map(|(name, _)| (name.clone(), doc.sem.options(name).unwrap_or_default()))
+        .collect())
+}
+
 /// Whether botocore would find a section for `profile` in this file.
 pub fn has_profile(text: &str, kind: FileKind, profile: &str) -> Result<bool, IniError> {
     Ok(!Doc::parse(text)?.profile_sections(kind, profile).is_empty())
@@ -1018,6 +1339,65 @@ mod tests {
             Some(vec!["profile".into(), String::new()])
         );
         assert_eq!(shlex_split("a\\"), None);
+    }
+
+    #[test]
+    fn keys_lower_like_python_311() {
+        assert_eq!(py_lower("AWS_Access_Key_Id"), "aws_access_key_id");
+        assert_eq!(py_lower("AWS_ACCESS_\u{212a}EY_ID"), "aws_access_key_id");
+        // U+A7CB has no lower-case pair in Unicode 14.0.
+        assert_eq!(py_lower("\u{a7cb}"), "\u{a7cb}");
+        assert_eq!(py_lower("\u{264}"), "\u{264}");
+        assert_eq!(py_lower("ΑΣ"), "ας");
+        assert_eq!(py_lower("ΣA"), "σa");
+        assert_eq!(py_lower("Σ"), "σ");
+        assert_eq!(py_lower("A\u{300}Σ"), "a\u{300}ς");
+        assert_eq!(py_lower("\u{130}"), "i\u{307}");
+        let twice = "[ci]\n\u{a7cb} = 1\n\u{264} = 2\n";
+        assert!(validate_like_botocore(twice.as_bytes()).is_ok());
+        assert!(validate_like_botocore("[ci]\nΑΣ = 1\nας = 2\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn default_blocks_end_sections() {
+        let c = "[ci]\n[DEFAULT]\nregion = x\n";
+        let out = set(c, FileKind::Credentials, "ci", "aws_access_key_id", "A").unwrap();
+        assert_eq!(out, "[ci]\naws_access_key_id = A\n[DEFAULT]\nregion = x\n");
+        let (out, n) = remove(&out, FileKind::Credentials, "ci").unwrap();
+        assert_eq!((out.as_str(), n), ("[DEFAULT]\nregion = x\n", 1));
+        let g = "[profile ci]\nregion = a\n[DEFAULT]\noutput = json\n[DEFAULT]\nk = v\n";
+        let out = set(g, FileKind::Config, "ci", "region", "b").unwrap();
+        assert_eq!(out, g.replace("region = a", "region = b"));
+    }
+
+    #[test]
+    fn written_profile_resolves_exactly() {
+        let c = Credentials {
+            key_id: "A",
+            secret: "S",
+            token: Some("T"),
+        };
+        let creds = "[DEFAULT]\nregion = us-west-2\naws_security_token = OLD\n[ci]\nregion = x\n";
+        let (nc, ng) = write_profile(creds, "", "ci", &c, Some("eu-west-1")).unwrap();
+        assert_eq!(
+            nc,
+            "[DEFAULT]\nregion = us-west-2\naws_security_token = OLD\n[ci]\nregion = eu-west-1\n\
+             aws_access_key_id = A\naws_secret_access_key = S\naws_session_token = T\n\
+             aws_security_token = T\n"
+        );
+        assert_eq!(ng, "[profile ci]\nregion = eu-west-1\n");
+        let r = resolve(&nc, &ng, "ci").unwrap();
+        assert_eq!(
+            (r.key_id, r.secret, r.token, r.region),
+            (
+                Some("A".into()),
+                Some("S".into()),
+                Some("T".into()),
+                Some("eu-west-1".into())
+            )
+        );
+        let g = "[profile ci]\nrole_arn = arn:aws:iam::1:role/x\n";
+        assert_eq!(resolve("", g, "ci").unwrap().overriding, vec!["role_arn"]);
     }
 
     #[test]

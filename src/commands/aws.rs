@@ -17,12 +17,27 @@ const KEY_ID_FIELDS: [&str; 3] = ["accessKey", "aws_access_key_id", "accessKeyId
 const SECRET_FIELDS: [&str; 3] = ["secretKey", "aws_secret_access_key", "secretAccessKey"];
 const TOKEN_FIELDS: [&str; 2] = ["sessionToken", "aws_session_token"];
 
-/// What §6 finds for a resource.
-pub struct Found {
+/// The credentials and region of an AWS integration resource, as §6 finds
+/// them. Shared by every command that uses a resource's AWS credentials
+/// (`configure_aws`, `aws_env`, `ecr_login`).
+pub struct AwsCredentials {
     pub key_id: String,
     pub secret: String,
+    /// `None` when the integration has no (or an empty) session token.
     pub token: Option<String>,
+    /// `None` when no region was found anywhere (see [`lookup`]).
     pub region: Option<String>,
+}
+
+impl std::fmt::Debug for AwsCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsCredentials")
+            .field("key_id", &self.key_id)
+            .field("secret", &"<redacted>")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .finish()
+    }
 }
 
 /// The first of `fields` that is set and not empty (§4 lookup of each).
@@ -78,43 +93,101 @@ fn tried(r: &Resource, fields: &[&str]) -> String {
     )
 }
 
-/// The region: `--region`, `$<R>_POINTER_REGION`, version.json
-/// `version.propertyBag.region`, then `propertyBag.yml.pointer.region`.
-fn region(r: &Resource, given: Option<&str>) -> Result<Option<String>> {
-    if let Some(g) = given {
-        return Ok(Some(g.to_string()));
-    }
-    if let Some(v) = r.var("POINTER_REGION").filter(|v| !v.is_empty()) {
-        return Ok(Some(v.to_string_lossy().into_owned()));
-    }
-    let Some(doc) = r.version_json()? else {
-        return Ok(None);
-    };
-    for path in [
-        &["version", "propertyBag", "region"][..],
-        &["propertyBag", "yml", "pointer", "region"][..],
-    ] {
-        let found = path
-            .iter()
-            .try_fold(&doc, |v, k| v.as_object()?.get(*k))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
-        r.env.trace(format_args!(
-            "version.json .{}: {}",
-            path.join("."),
-            if found.is_some() { "found" } else { "absent" }
-        ));
-        if let Some(s) = found {
-            return Ok(Some(s.to_string()));
-        }
-    }
-    Ok(None)
+/// botocore's rule for a region name (`botocore.utils.validate_region_name`,
+/// a host label): 1 to 63 ASCII letters, digits and `-`, not starting or
+/// ending with `-`, not all digits.
+pub fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The credentials and region of resource `res` (spec §6), the one lookup
-/// of `configure_aws`, `aws_env` and `ecr_login`. Missing key id or secret:
-/// exit 1 naming the variables and fields tried.
-pub fn find(env: &JobEnv, res: &str, given_region: Option<&str>) -> Result<Found> {
+/// Every place the region is looked for, in order, for messages.
+pub fn region_sources(r: &Resource) -> String {
+    format!(
+        "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
+         ${}, {} .region",
+        r.var_name("POINTER_REGION"),
+        r.file("version.json").display(),
+        r.var_name("INTEGRATION_REGION"),
+        r.file("integration.json").display()
+    )
+}
+
+/// The region (§6): `given` (`--region`; not a region name → usage error),
+/// `$<R>_POINTER_REGION`, version.json `version.propertyBag.region`, then
+/// `propertyBag.yml.pointer.region`, then the integration's own `region`
+/// field (`$<R>_INTEGRATION_REGION`, then integration.json). A found value
+/// that is not a region name is an error (exit 1) naming where it was found.
+fn region(
+    r: &Resource,
+    doc: &Result<Option<Value>>,
+    given: Option<&str>,
+) -> Result<Option<String>> {
+    if let Some(g) = given {
+        if !is_region_name(g) {
+            return Err(exit::usage(format!(
+                "--region {g:?} is not a region name (letters, digits and '-', e.g. eu-west-1)"
+            )));
+        }
+        return Ok(Some(g.to_string()));
+    }
+    let checked = |value: String, source: String| -> Result<Option<String>> {
+        if is_region_name(&value) {
+            Ok(Some(value))
+        } else {
+            Err(exit::failure(format!(
+                "the region {value:?} in {source} is not a region name (letters, digits \
+                 and '-', e.g. eu-west-1); nothing was written"
+            )))
+        }
+    };
+    if let Some(v) = r.var("POINTER_REGION").filter(|v| !v.is_empty()) {
+        let source = format!("${}", r.var_name("POINTER_REGION"));
+        return checked(v.to_string_lossy().into_owned(), source);
+    }
+    if let Some(doc) = r.version_json()? {
+        for path in [
+            &["version", "propertyBag", "region"][..],
+            &["propertyBag", "yml", "pointer", "region"][..],
+        ] {
+            let found = path
+                .iter()
+                .try_fold(&doc, |v, k| v.as_object()?.get(*k))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty());
+            r.env.trace(format_args!(
+                "version.json .{}: {}",
+                path.join("."),
+                if found.is_some() { "found" } else { "absent" }
+            ));
+            if let Some(s) = found {
+                let source = format!("{} .{}", r.file("version.json").display(), path.join("."));
+                return checked(s.to_string(), source);
+            }
+        }
+    }
+    match first_field(r, doc, &["region"])? {
+        Some(v) => {
+            let source = format!(
+                "${} or {} .region",
+                r.var_name("INTEGRATION_REGION"),
+                r.file("integration.json").display()
+            );
+            checked(v, source)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The credentials and region of resource `res` (§6): key id, secret and
+/// optional token from the integration fields, the region as [`region`]
+/// finds it (`given` is `--region`). A missing key id or secret is an error
+/// (exit 1) naming every place tried; no message contains a secret.
+pub fn lookup(env: &JobEnv, res: &str, given_region: Option<&str>) -> Result<AwsCredentials> {
     let r = env.resource(res);
     let doc = r.integration_json();
     let key_id = first_field(&r, &doc, &KEY_ID_FIELDS)?;
@@ -130,8 +203,8 @@ pub fn find(env: &JobEnv, res: &str, given_region: Option<&str>) -> Result<Found
         )));
     };
     let token = first_field(&r, &doc, &TOKEN_FIELDS)?;
-    let region = region(&r, given_region)?;
-    Ok(Found {
+    let region = region(&r, &doc, given_region)?;
+    Ok(AwsCredentials {
         key_id,
         secret,
         token,
@@ -147,36 +220,69 @@ fn refused(e: ini::IniError) -> anyhow::Error {
 pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
     let profile = a.profile.as_deref().unwrap_or("default");
     ini::validate_profile_name(profile).map_err(|e| exit::usage(e.to_string()))?;
+    if let Some(g) = a.region.as_deref().filter(|g| !is_region_name(g)) {
+        return Err(exit::usage(format!(
+            "--region {g:?} is not a region name (letters, digits and '-', e.g. eu-west-1)"
+        )));
+    }
     let files = AwsFiles::locate(env)?;
     if a.remove {
         return remove(&files, profile);
     }
-    let found = find(env, &a.res, a.region.as_deref())?;
+    let found = lookup(env, &a.res, a.region.as_deref())?;
     let creds = ini::Credentials {
         key_id: &found.key_id,
         secret: &found.secret,
         token: found.token.as_deref(),
     };
+    let mut overriding = Vec::new();
     aws::update(&files, true, |texts| {
-        let old = texts.credentials.as_deref().unwrap_or("");
-        let credentials = ini::set_credentials(old, profile, &creds).map_err(refused)?;
-        let config = match &found.region {
-            Some(region) => {
-                let old = texts.config.as_deref().unwrap_or("");
-                let kind = ini::FileKind::Config;
-                Some(ini::set(old, kind, profile, "region", region).map_err(refused)?)
-            }
-            None => None,
-        };
+        let (credentials, config) = ini::write_profile(
+            texts.credentials.as_deref().unwrap_or(""),
+            texts.config.as_deref().unwrap_or(""),
+            profile,
+            &creds,
+            found.region.as_deref(),
+        )
+        .map_err(refused)?;
+        overriding = ini::resolve(&credentials, &config, profile)
+            .map_err(refused)?
+            .overriding;
         Ok(Edits {
             credentials: Some(credentials),
-            config,
+            config: found.region.is_some().then_some(config),
         })
     })?;
+    if !overriding.is_empty() {
+        diag::warn(format_args!(
+            "profile {profile:?} also has {} (in {} or {}): botocore uses that before the keys \
+             written",
+            overriding.join(", "),
+            files.credentials.display(),
+            files.config.display()
+        ));
+    }
+    if let (Some(r), Some(v)) = (&found.region, env.raw("AWS_DEFAULT_REGION"))
+        && !v.is_empty()
+        && v != r.as_str()
+    {
+        diag::warn(format_args!(
+            "AWS_DEFAULT_REGION is set in the environment: it wins over the region {r} \
+             written for profile {profile:?}"
+        ));
+    }
     if env.raw("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
         diag::warn(format_args!(
             "AWS_ACCESS_KEY_ID is set in the environment: it wins over profile {profile:?} \
              unless commands use --profile {profile}"
+        ));
+    }
+    if found.region.is_none() {
+        diag::warn(format_args!(
+            "no region written for profile {profile:?}: resource {} has none (looked at {}); \
+             give one with --region NAME",
+            a.res,
+            region_sources(&env.resource(&a.res))
         ));
     }
     diag::notice(format_args!(
@@ -234,7 +340,7 @@ fn dotenv_quote(v: &str) -> String {
 }
 
 pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
-    let found = find(env, &a.res, None)?;
+    let found = lookup(env, &a.res, None)?;
     let f = a.format;
     if let AwsEnvFormat::Json = f {
         let mut doc = serde_json::Map::new();

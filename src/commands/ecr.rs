@@ -1,6 +1,6 @@
 //! `ecr_login` (issue 15): log in to Amazon ECR with the AWS credentials of a
 //! resource, without the AWS CLI. The credentials and region are found by
-//! `configure_aws`'s lookup ([`aws::find`], spec §6); the token comes from a
+//! `configure_aws`'s lookup ([`aws::lookup`], spec §6); the token comes from a
 //! SigV4-signed `GetAuthorizationToken` ([`crate::aws::ecr`],
 //! [`crate::aws::sigv4`]) over the HTTP client of `notify`; it ends as an
 //! `auths` entry in docker's config.json (through the shared write path) or
@@ -10,7 +10,7 @@
 
 use crate::aws::{ecr, sigv4};
 use crate::cli::EcrLogin;
-use crate::commands::aws::{self, Found};
+use crate::commands::aws::{self, AwsCredentials};
 use crate::commands::notify::http;
 use crate::job::{JobEnv, Resource};
 use crate::{diag, exit, fsutil};
@@ -42,7 +42,7 @@ pub fn login(env: &JobEnv, a: &EcrLogin, out: &mut dyn Write) -> Result<()> {
     {
         return remove(env, host);
     }
-    let found = aws::find(env, &a.res, a.region.as_deref())?;
+    let found = aws::lookup(env, &a.res, a.region.as_deref())?;
     let region = region(&r, &found, given.as_deref())?;
     let token = get_token(env, &found, &region)?;
     let host = match given {
@@ -118,30 +118,22 @@ fn source_host(r: &Resource) -> Result<Option<String>> {
     Ok(host)
 }
 
-/// The region: `configure_aws`'s (from `--region` on), else the one in an
-/// ECR registry host name. A region that differs from the registry's is
-/// warned about (the token would not open that registry).
-fn region(r: &Resource, found: &Found, host: Option<&str>) -> Result<String> {
+/// The region: `configure_aws`'s (from `--region` on, checked there), else
+/// the one in an ECR registry host name. A region that differs from the
+/// registry's is warned about (the token would not open that registry).
+fn region(r: &Resource, found: &AwsCredentials, host: Option<&str>) -> Result<String> {
     let of_host = host.and_then(ecr::region_of_host);
     let region = match (&found.region, &of_host) {
         (Some(region), _) => region.clone(),
-        (None, Some(region)) => region.clone(),
-        (None, None) => {
+        (None, Some(region)) if aws::is_region_name(region) => region.clone(),
+        _ => {
             return Err(exit::failure(format!(
-                "no AWS region for resource {}: tried --region, ${}, version.json \
-                 (version.propertyBag.region, propertyBag.yml.pointer.region) and the \
-                 registry host; give --region",
+                "no AWS region for resource {}: tried {} and the registry host; give --region",
                 r.name,
-                r.var_name("POINTER_REGION")
+                aws::region_sources(r)
             )));
         }
     };
-    if !ecr::valid_region(&region) {
-        return Err(exit::failure(format!(
-            "the region {region:?} of resource {} is not a region name",
-            r.name
-        )));
-    }
     if let (Some(host), Some(h)) = (host, &of_host)
         && *h != region
     {
@@ -155,7 +147,7 @@ fn region(r: &Resource, found: &Found, host: Option<&str>) -> Result<String> {
 
 /// `GetAuthorizationToken`, signed, with up to [`ATTEMPTS`] tries for
 /// 5xx and throttling answers.
-fn get_token(env: &JobEnv, found: &Found, region: &str) -> Result<ecr::Token> {
+fn get_token(env: &JobEnv, found: &AwsCredentials, region: &str) -> Result<ecr::Token> {
     let var = |k: &str| env.raw(k).map(|v| v.to_string_lossy().into_owned());
     let endpoint = ecr::endpoint(region, &var).map_err(exit::failure)?;
     let place = match endpoint.from {
