@@ -103,52 +103,40 @@ pub fn endpoint(region: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<En
 /// without user info, query or fragment, are taken; the messages never
 /// repeat the URL.
 fn parse_endpoint(url: &str) -> Result<Endpoint, String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or("is not an http:// or https:// URL")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "https" => "443",
-        "http" => "80",
-        _ => return Err("is not an http:// or https:// URL".into()),
-    };
-    if rest.contains(['?', '#']) {
+    if url.contains(['?', '#']) {
         return Err("has a query or fragment; give the endpoint's base URL only".into());
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, "/"),
+    // The URI parser the HTTP client uses anyway.
+    let uri: ureq::http::Uri = url.parse().map_err(|_| "is not a valid URL".to_string())?;
+    let default_port = match uri.scheme_str() {
+        Some("https") => 443,
+        Some("http") => 80,
+        _ => return Err("is not an http:// or https:// URL".into()),
     };
+    let authority = uri.authority().map_or("", |a| a.as_str());
     if authority.contains('@') {
         return Err("holds user info; give the endpoint's URL without it".into());
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (inside, after) = v6.split_once(']').ok_or("has an unclosed [ in its host")?;
-        (format!("[{inside}]"), after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), Some(p)),
-            None => (authority.to_string(), None),
-        }
-    };
-    let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '%');
-    if host.is_empty() || host == "[]" || host.contains(bad) {
+    let host = uri.host().unwrap_or("").to_ascii_lowercase();
+    if host.is_empty() || host == "[]" {
         return Err("has no valid host".into());
     }
-    let port = port.filter(|p| !p.is_empty());
-    if let Some(p) = port
-        && !(p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok())
-    {
+    // The parser takes any digits as a port; a port is at most 65535.
+    let port = authority
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.contains(']'));
+    if port.is_some_and(|p| !p.is_empty() && p.parse::<u16>().is_err()) {
         return Err("has an invalid port".into());
     }
-    let host = host.to_ascii_lowercase();
-    let host_header = match port {
-        Some(p) if p.trim_start_matches('0') != default_port => format!("{host}:{p}"),
-        _ => host.clone(),
+    let host_header = match uri.port_u16() {
+        Some(p) if p != default_port => format!("{host}:{p}"),
+        _ => host,
     };
+    let path = uri.path();
     let path = if path.is_empty() { "/" } else { path };
     Ok(Endpoint {
-        url: format!("{scheme}://{authority}{path}"),
+        url: format!("{}://{authority}{path}", uri.scheme_str().unwrap_or("")),
         host: host_header,
         path: path.to_string(),
         from: None,
@@ -253,16 +241,15 @@ pub fn parse_error(status: u16, body: &[u8]) -> AwsError {
 /// fraction of the size a second use of quick-xml costs the binary.
 fn xml_error(body: &[u8]) -> Option<AwsError> {
     let text = String::from_utf8_lossy(body);
-    let element = |name: &str| -> Option<String> {
-        let open = format!("<{name}>");
-        let start = text.find(&open)? + open.len();
-        let len = text[start..].find(&format!("</{name}>"))?;
+    let element = |open: &str, close: &str| -> Option<String> {
+        let start = text.find(open)? + open.len();
+        let len = text[start..].find(close)?;
         Some(xml_unescape(&text[start..start + len]))
     };
-    let code = element("Code")
+    let code = element("<Code>", "</Code>")
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())?;
-    let message = element("Message").unwrap_or_default();
+    let message = element("<Message>", "</Message>").unwrap_or_default();
     Some(AwsError {
         code,
         message: message.split_whitespace().collect::<Vec<_>>().join(" "),

@@ -74,8 +74,14 @@ pub fn login(env: &JobEnv, a: &EcrLogin, out: &mut dyn Write) -> Result<()> {
     let path = docker_config(env)?;
     // docker's `auth`: base64 of USER:PASSWORD.
     let auth = http::base64(format!("{}:{}", token.user, token.password).as_bytes());
-    let warnings = update_config(&path, true, |doc| set_auth(doc, &host, &auth))?;
-    for w in warnings.unwrap_or_default() {
+    let done = update_config(
+        &path,
+        Edit::Set {
+            host: &host,
+            auth: &auth,
+        },
+    )?;
+    for w in done.map(|d| d.warnings).unwrap_or_default() {
         diag::warn(format_args!("{}: {w}", path.display()));
     }
     diag::notice(format_args!(
@@ -279,14 +285,11 @@ fn docker_config(env: &JobEnv) -> Result<PathBuf> {
 /// followed, a loop or a FIFO, socket, device or folder refused before
 /// anything is read; a new file 0600 in a new 0700 folder with `create`; an
 /// existing one keeps its mode; a bind-mounted file is written in place).
-/// Without `create` a missing file is left missing and `edit` is not
-/// called. A file that is not a JSON object (an empty one is `{}`, as docker
-/// reads it) is refused and left untouched.
-fn update_config<T>(
-    path: &Path,
-    create: bool,
-    edit: impl FnOnce(&mut Map<String, Value>) -> Result<T>,
-) -> Result<Option<T>> {
+/// Removing from a missing file leaves it missing (`None`). A file that is
+/// not a JSON object (an empty one is `{}`, as docker reads it) is refused
+/// and left untouched.
+fn update_config(path: &Path, edit: Edit) -> Result<Option<Done>> {
+    let create = matches!(edit, Edit::Set { .. });
     let target = fsutil::Target::resolve(path)?;
     target.check_file()?;
     if !target.exists() && !create {
@@ -306,12 +309,37 @@ fn update_config<T>(
             path.display()
         ))
     })?;
-    let result = edit(&mut doc)?;
+    let done = match edit {
+        Edit::Set { host, auth } => Done {
+            warnings: set_auth(&mut doc, host, auth)?,
+            removed: 0,
+        },
+        Edit::Remove { host } => Done {
+            warnings: Vec::new(),
+            removed: remove_auth(&mut doc, host),
+        },
+    };
     let new = render_config(&doc, old.as_deref());
     if old.as_deref() != Some(new.as_slice()) {
         target.write(&new, fsutil::WriteOptions::PRIVATE)?;
     }
-    Ok(Some(result))
+    Ok(Some(done))
+}
+
+/// What to do to docker's config.json.
+enum Edit<'a> {
+    /// Set `auths.<host>` (the file and folder are created when missing).
+    Set { host: &'a str, auth: &'a str },
+    /// Remove the entry of `host`.
+    Remove { host: &'a str },
+}
+
+/// What an edit did.
+struct Done {
+    /// Why docker may not use the entry.
+    warnings: Vec<String>,
+    /// How many entries went.
+    removed: usize,
 }
 
 /// The document of a config.json: empty or blank is `{}` (as docker reads
@@ -415,8 +443,8 @@ fn remove_auth(doc: &mut Map<String, Value>, host: &str) -> usize {
 
 fn remove(env: &JobEnv, host: &str) -> Result<()> {
     let path = docker_config(env)?;
-    let removed = update_config(&path, false, |doc| Ok(remove_auth(doc, host)))?;
-    match removed {
+    let done = update_config(&path, Edit::Remove { host })?;
+    match done.map(|d| d.removed) {
         Some(n) if n > 0 => diag::notice(format_args!(
             "auths entry for {host} removed from {}",
             path.display()
