@@ -5,13 +5,23 @@
 //! # Shapes
 //!
 //! ```text
-//! let _lock  = fsutil::lock_beside(&path)?;          // or lock_folder(dir)
+//! // One file, read-modify-write (e.g. ecr_login's ~/.docker/config.json:
+//! // folder 0700 when new, file 0600 when new, mode kept otherwise):
 //! fsutil::create_folder(parent, Some(0o700))?;       // when the folder may be missing
+//! let _lock  = fsutil::lock_beside(&path)?;          // lock_files(&[a, b]), lock_folder(dir)
 //! let target = fsutil::Target::resolve(&path)?;      // links followed, kind known
 //! let old    = target.read()?;                       // Option<Vec<u8>>: None = missing
 //! target.write(&new, WriteOptions::PRIVATE)?;        // or write_with(opts, |file| …)
+//!
 //! fsutil::write_together(&[Change { .. }, ..])?;     // several files: all or none
+//! fsutil::write_file(&path, &bytes, WriteOptions::PUBLIC)?;   // resolve + write
+//! fsutil::read_file(&path)?;                         // resolve + read, refusing FIFOs…
+//! fsutil::read_input(&path)?;                        // a user's input: pipes allowed
+//! fsutil::copy_path(src, dst)?; fsutil::mirror_folder(src, dst)?;
 //! ```
+//!
+//! Errors are `anyhow` errors; [`FsError`] (a loop, a wrong kind) can be
+//! downcast to; everything else is an I/O error with the path as context.
 //!
 //! # Guarantees
 //!
@@ -32,7 +42,12 @@
 //! - **In place (the target is a mount point: a bind-mounted single file):**
 //!   `rename` is refused there (EBUSY, EXDEV), so the already complete new
 //!   bytes are written into the target itself, still under the caller's
-//!   lock; the file keeps its inode, mode and owner. The file is first grown
+//!   lock and under an `flock` on the file itself; the file keeps its
+//!   inode, mode and owner. A mount point that statx reports
+//!   (`STATX_ATTR_MOUNT_ROOT`) gets no temporary file at all (the bytes are
+//!   in memory, or in an unnamed temporary file when streamed), so a
+//!   read-only folder around a writable mounted file is no obstacle; one it
+//!   does not report is found by the refused rename. The file is first grown
 //!   to the new length (a full disk fails here and the file is cut back to
 //!   its old length, unchanged), then overwritten from the start, then cut
 //!   to the new length. A crash or I/O error during that can leave the
@@ -45,7 +60,8 @@
 //!   (pids differ between containers that share a folder): a file whose
 //!   lock can be taken has no writer. A writer that finds its fresh
 //!   temporary file swept in the instant before it took the lock (its link
-//!   count is 0) makes another.
+//!   count is 0) makes another. Where `flock` does not work (some network
+//!   file systems), nothing is swept.
 //! - **Errors** are one line naming the path and the cause (`could not write
 //!   PATH: No space left on device (os error 28)`); the exit status is 1.
 
@@ -798,7 +814,10 @@ impl TempFile {
                 file,
                 renamed: false,
             };
-            temp.file.lock()?;
+            // Where flock does not work (some network or FUSE file
+            // systems), go on unlocked: a sweeper there cannot take the
+            // lock either, so it never removes the file.
+            let _ = temp.file.lock();
             // Swept in the instant between its creation and the lock?
             if temp.file.metadata()?.nlink() > 0 {
                 return Ok(temp);
@@ -842,9 +861,9 @@ impl TempFolder {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(fail(e)),
             }
-            let opened = File::open(&path).and_then(|lock| {
-                lock.lock()?;
-                Ok(lock)
+            // Unlocked where flock does not work (see TempFile::create).
+            let opened = File::open(&path).inspect(|lock| {
+                let _ = lock.lock();
             });
             let lock = match opened {
                 Ok(lock) => lock,
@@ -918,8 +937,10 @@ pub fn sweep_stale(dir: &Path) {
         else {
             continue;
         };
+        // Locked: its writer lives. Any other error (flock unsupported
+        // here): nothing can be known, the file stays.
         if handle.try_lock().is_err() {
-            continue; // its writer lives
+            continue;
         }
         // Still the same entry (not replaced since it was opened)?
         let same = match (handle.metadata(), std::fs::symlink_metadata(&path)) {

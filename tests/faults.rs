@@ -628,8 +628,10 @@ cp -a "$D" "$SNAP/after"
         setup = fault_setup(fault)
     );
     let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
-    let mut cmd = command("unshare", w, root);
-    cmd.args(["-m", "--propagation", "private", "sh", "-c", &script, "sh"])
+    // Outside too, a bound: should anything but the binary hang.
+    let mut cmd = command("timeout", w, root);
+    cmd.args(["-s", "KILL", "120", "unshare"])
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, "sh"])
         .args(&args)
         .env("D", &d)
         .env("F", &f)
@@ -1047,8 +1049,9 @@ fn no_write_permission() {
 /// sandbox's hermetic environment plus `env`; `$BIN` is the binary.
 fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::process::Output {
     let w = &writers()[0];
-    let mut cmd = command("unshare", w, root);
-    cmd.args(["-m", "--propagation", "private", "sh", "-c"])
+    let mut cmd = command("timeout", w, root);
+    cmd.args(["-s", "KILL", "120", "unshare"])
+        .args(["-m", "--propagation", "private", "sh", "-c"])
         .arg(format!("set -e\n{script}"))
         .env("BIN", BIN);
     for (k, v) in env {
@@ -1291,4 +1294,72 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
     assert!(!stale.exists());
     assert_eq!(std::fs::read(state.join("tree/sub/f")).unwrap(), b"x");
     assert!(temporaries(&state).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// A writable mounted file in a read-only folder (docker --read-only -v f:…)
+
+#[test]
+fn a_mounted_file_in_a_read_only_folder_is_written_in_place() {
+    if !may_run("faults::a_mounted_file_in_a_read_only_folder") {
+        return;
+    }
+    // put_resource_state has its bytes in memory; replace streams them;
+    // configure_aws locks beside the file, which cannot be created there.
+    for name in ["put_resource_state", "replace", "configure_aws --remove"] {
+        let w = writers().into_iter().find(|w| w.name == name).unwrap();
+        let sandbox = sandbox(&w, true);
+        let root = sandbox.path();
+        let d = root.join(w.dir);
+        let host = root.join("host").join(w.file);
+        std::fs::write(&host, w.old).unwrap();
+        std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // configure_aws writes both its files: both are mounted.
+        let host_config = root.join("host/config");
+        std::fs::write(&host_config, AWS_CONFIG).unwrap();
+        let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
+        let script = r#"mount --bind "$D" "$D"
+mount -o remount,bind,ro "$D"
+mount --bind "$HOSTF" "$F"
+if [ -e "$D/config" ]; then mount --bind "$HOSTC" "$D/config"; fi
+cd "$PWD"
+"$BIN" "$@""#;
+        let mut cmd = command("timeout", &w, root);
+        cmd.args([
+            "-s",
+            "KILL",
+            "120",
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+        ])
+        .args(["sh", "-c", &format!("set -e\n{script}"), "sh"])
+        .args(&args)
+        .env("D", &d)
+        .env("F", d.join(w.file))
+        .env("HOSTF", &host)
+        .env("HOSTC", &host_config)
+        .env("BIN", BIN);
+        let before = snapshot(&d);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        let (code, reference) = reference(&w, true);
+        assert_eq!(code, 0);
+        assert_eq!(
+            Some(std::fs::read(&host).unwrap()),
+            data_of(&reference, w.file),
+            "{name}: the mounted file holds the new content"
+        );
+        if w.also_writes.contains(&"config") {
+            assert_eq!(
+                Some(std::fs::read(&host_config).unwrap()),
+                data_of(&reference, "config"),
+                "{name}: the mounted config holds the new content"
+            );
+        }
+        // Under the read-only mount nothing changed (no temporary file).
+        assert!(diff(&before, &snapshot(&d)).is_empty(), "{name}");
+    }
 }
