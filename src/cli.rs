@@ -197,6 +197,7 @@ pub enum Command {
     // --- New in this tool (issues 3, 5) ---
     ConfigureAws(ConfigureAws),
     AwsEnv(AwsEnv),
+    EcrLogin(EcrLogin),
     Completions(CompletionsArgs),
     #[command(hide = true)]
     Man,
@@ -227,6 +228,36 @@ pub struct AwsEnv {
     #[arg(long, value_enum, default_value_t = AwsEnvFormat::Sh)]
     pub format: AwsEnvFormat,
 }
+
+#[derive(Debug, Args)]
+pub struct EcrLogin {
+    /// Resource name: the ECR image resource, or the AWS integration resource
+    #[arg(value_parser = NonEmptyStringValueParser::new())]
+    pub res: String,
+    /// Region [default: the resource's, as configure_aws finds it, else the registry host's]
+    #[arg(long, value_name = "R", value_parser = NonEmptyStringValueParser::new())]
+    pub region: Option<String>,
+    /// Registry host [default: the host of the resource's sourceName, else ECR's proxyEndpoint]
+    #[arg(long, value_name = "HOST", value_parser = NonEmptyStringValueParser::new())]
+    pub registry: Option<String>,
+    /// Print the password on stdout (for docker login --password-stdin); write no file
+    #[arg(long, conflicts_with = "remove")]
+    pub print_password: bool,
+    /// Remove the registry's entry from docker's config.json, nothing else
+    #[arg(long)]
+    pub remove: bool,
+}
+
+const ECR_LOGIN_HELP: &str = "\
+Examples:
+  shipctl ecr_login my-ecr-image
+  shipctl ecr_login my-aws-keys --region eu-west-1 --print-password \\
+    | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  shipctl ecr_login my-ecr-image --remove
+
+File: $DOCKER_CONFIG/config.json or ~/.docker/config.json (auths.<host>).
+Endpoint: $AWS_ENDPOINT_URL_ECR, then $AWS_ENDPOINT_URL (as botocore); timeout
+$SHIPCTL_AWS_TIMEOUT seconds (default 30).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AwsEnvFormat {
@@ -844,6 +875,11 @@ pub const HELP: &[(&str, &[Help])] = &[
                 name: "aws_env",
                 about: "Print the AWS credentials of a resource as environment variables",
                 after: "Examples:\n  eval \"$(shipctl aws_env my-aws-keys)\"\n  shipctl aws_env my-aws-keys --format fish | source\n  shipctl aws_env my-aws-keys --format powershell | Out-String | Invoke-Expression\n  credential_process = shipctl aws_env my-aws-keys --format json\n\nOn failure stdout has only `false < /dev/null` (formats sh, fish, powershell), so the eval fails too.",
+            },
+            Help {
+                name: "ecr_login",
+                about: "Log in to Amazon ECR with the AWS credentials of a resource (docker config.json)",
+                after: ECR_LOGIN_HELP,
             },
             Help {
                 name: "completions",

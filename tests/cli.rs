@@ -8,6 +8,8 @@ mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;
+mod ecr;
+mod ecr_sigv4;
 mod eval;
 mod example_job;
 mod explain;
@@ -31,3 +33,10 @@ mod utilities;
 #[path = "../src/aws/ini.rs"]
 #[allow(dead_code)]
 mod aws_ini;
+
+#[path = "../src/aws/ecr.rs"]
+#[allow(dead_code)]
+mod aws_ecr;
+/// The SigV4 signer and the ECR request are pure too (tests/ecr_sigv4.rs).
+#[path = "../src/aws/sigv4.rs"]
+mod aws_sigv4;

@@ -102,7 +102,7 @@ pub fn is_region_name(s: &str) -> bool {
 }
 
 /// Every place the region is looked for, in order, for messages.
-fn region_sources(r: &Resource) -> String {
+pub fn region_sources(r: &Resource) -> String {
     format!(
         "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
          ${}, {} .region",

@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod completions;
 pub mod decrypt;
+pub mod ecr;
 pub mod get;
 pub mod git;
 pub mod jdk;
@@ -102,6 +103,7 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),
         C::AwsEnv(a) => aws::env_vars(env, &a, out),
+        C::EcrLogin(a) => ecr::login(env, &a, out),
         C::Completions(a) => completions::completions(a.shell, out),
         C::Man => completions::man(out),
     }
