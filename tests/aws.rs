@@ -2,13 +2,13 @@
 //! checked with the real AWS CLI and botocore where they are installed.
 
 use crate::aws_ini;
+use crate::util::bin;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore_probe.py");
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 const KEY_ID: &str = "AKIAFAKEEXAMPLE00001";
 const SECRET: &str = "fAkE/SeCrEt+MaRkEr/0000000000000000000001";
 const TOKEN: &str = "FwoGZXIvYXdzEFAKE//////////wEaDFAKETOKEN+EXAMPLE==";
@@ -264,7 +264,10 @@ fn credential_process_json_is_read_by_botocore() {
     std::fs::create_dir_all(job.aws_dir()).unwrap();
     std::fs::write(
         job.config(),
-        format!("[profile cp]\ncredential_process = {BIN} aws_env keys --format json\n"),
+        format!(
+            "[profile cp]\ncredential_process = {} aws_env keys --format json\n",
+            bin()
+        ),
     )
     .unwrap();
     let jp = job.dir.path().join("job");
@@ -307,7 +310,7 @@ fn aws_env_round_trips_through_shells() {
         let script = format!(r#"eval "$("$SHIPCTL" aws_env keys)"; {show}"#);
         let out = job
             .cmd(&[], &env)
-            .env("SHIPCTL", BIN)
+            .env("SHIPCTL", bin())
             .env("AWS_SESSION_TOKEN", "stale")
             .arg0_shell(shell, &script);
         assert_eq!(text(&out.stdout), want, "{shell}: {}", text(&out.stderr));
@@ -316,7 +319,7 @@ fn aws_env_round_trips_through_shells() {
         let script = r#""$SHIPCTL" aws_env keys --format fish | source; printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$AWS_DEFAULT_REGION""#;
         let out = job
             .cmd(&[], &env)
-            .env("SHIPCTL", BIN)
+            .env("SHIPCTL", bin())
             .arg0_shell("fish", script);
         assert_eq!(text(&out.stdout), want, "fish: {}", text(&out.stderr));
     } else {
@@ -327,7 +330,7 @@ fn aws_env_round_trips_through_shells() {
     let script = r#"eval "$("$SHIPCTL" aws_env keys)"; printf '%s' "${AWS_SESSION_TOKEN-unset}""#;
     let out = job
         .cmd(&[], &[])
-        .env("SHIPCTL", BIN)
+        .env("SHIPCTL", bin())
         .env("AWS_SESSION_TOKEN", "stale")
         .arg0_shell("sh", script);
     assert_eq!(text(&out.stdout), "unset");

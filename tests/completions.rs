@@ -3,11 +3,11 @@
 //! field names. A test whose shell is not installed prints a notice and
 //! passes (CI installs bash, zsh, fish and elvish).
 
+use crate::util::{bin_dir, command};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 
 /// Every shell, the file its script is committed as.
 const SCRIPTS: &[(&str, &str)] = &[
@@ -26,10 +26,7 @@ fn script(shell: &str) -> PathBuf {
 #[test]
 fn committed_scripts_are_current() {
     for (shell, file) in SCRIPTS {
-        let out = Command::new(BIN)
-            .args(["completions", shell])
-            .output()
-            .unwrap();
+        let out = command().args(["completions", shell]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "completions {shell}");
         assert!(out.stderr.is_empty());
         assert!(out.stdout.len() > 100, "the {shell} script is empty");
@@ -113,7 +110,7 @@ impl Job {
     }
 
     fn base_env(&self, cmd: &mut Command) {
-        let bin_dir = Path::new(BIN).parent().unwrap();
+        let bin_dir = bin_dir();
         let path = format!(
             "{}:{}",
             bin_dir.display(),
@@ -442,7 +439,7 @@ fn request_protocol() {
     // The hidden request itself: the kind line, then candidates.
     let job = Job::new();
     let complete = |args: &[&str]| {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = command();
         cmd.arg("__complete").args(args);
         job.base_env(&mut cmd);
         job.job_env(&mut cmd);
@@ -481,14 +478,14 @@ fn request_protocol() {
 
 #[test]
 fn man_page_describes_every_command() {
-    let out = Command::new(BIN).arg("man").output().unwrap();
+    let out = command().arg("man").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let page = String::from_utf8(out.stdout).unwrap();
     assert!(page.contains(".TH shipctl 1"), "{page}");
     assert!(page.contains(".TH shipctl-get_integration_resource_field 1"));
     assert!(page.contains("shipctl get_integration_resource_field"));
     // Hidden from the help and from completion.
-    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = command().arg("--help").output().unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains(" man "));
 }
 

@@ -53,7 +53,7 @@ fn prints_export_lines() {
 fn eval_in_bash_switches_java() {
     let dir = jvm_root();
     let r = root(&dir);
-    let bin = env!("CARGO_BIN_EXE_shipctl");
+    let bin = crate::util::bin();
     for (version, folder) in [
         ("openjdk17", "java-17-openjdk-amd64"),
         ("openjdk11", "java-11-openjdk-amd64"),
