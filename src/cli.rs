@@ -14,6 +14,7 @@ use std::path::PathBuf;
 #[command(
     name = "shipctl",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHIPCTL_TARGET"), ")"),
     about = "Read a CI job's metadata and do its routine chores",
     disable_help_subcommand = true,
     propagate_version = true,

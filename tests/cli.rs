@@ -9,6 +9,7 @@ mod get;
 mod git_changes;
 mod jdk;
 mod notify;
+mod platform;
 mod state;
 mod util;
 mod utilities;
