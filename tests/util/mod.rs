@@ -7,8 +7,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The binary under test as cargo built it.
-const BUILT: &str = env!("CARGO_BIN_EXE_shipctl");
+/// The binary under test: the one cargo built with this test, or the file
+/// named by `SHIPCTL_TEST_BIN` — another build of the same source, such as
+/// `target/aarch64-unknown-linux-musl/release/shipctl` (with its runner in
+/// `SHIPCTL_TEST_RUNNER`): the tests then drive that binary.
+pub fn binary() -> &'static str {
+    static BINARY: OnceLock<String> = OnceLock::new();
+    BINARY.get_or_init(|| match std::env::var_os("SHIPCTL_TEST_BIN") {
+        Some(p) if !p.is_empty() => std::fs::canonicalize(&p)
+            .unwrap_or_else(|e| panic!("SHIPCTL_TEST_BIN={}: {e}", p.to_string_lossy()))
+            .to_str()
+            .unwrap()
+            .to_string(),
+        _ => env!("CARGO_BIN_EXE_shipctl").to_string(),
+    })
+}
 
 /// The runner that starts the binary under test, from the variable
 /// `SHIPCTL_TEST_RUNNER`: a program (found on PATH now, so that a test's own
@@ -43,10 +56,10 @@ pub fn command() -> Command {
     match runner() {
         Some([program, args @ ..]) => {
             let mut cmd = Command::new(program);
-            cmd.args(args).arg(BUILT);
+            cmd.args(args).arg(binary());
             cmd
         }
-        _ => Command::new(BUILT),
+        _ => Command::new(binary()),
     }
 }
 
@@ -58,16 +71,16 @@ pub fn bin() -> &'static str {
     static BIN: OnceLock<String> = OnceLock::new();
     BIN.get_or_init(|| {
         let Some(words) = runner() else {
-            return BUILT.to_string();
+            return binary().to_string();
         };
         let quote = |w: &str| format!("'{}'", w.replace('\'', r"'\''"));
         let mut line: Vec<String> = words.iter().map(|w| quote(w)).collect();
-        line.push(quote(BUILT));
+        line.push(quote(binary()));
         let script = format!("#!/bin/sh\nexec {} \"$@\"\n", line.join(" "));
         // Beside the binary, in a folder of its own (named `shipctl` for
         // PATH); written to a temporary name and renamed, so that concurrent
         // test processes never see half a script.
-        let dir = Path::new(BUILT).parent().unwrap().join("test-runner");
+        let dir = Path::new(binary()).parent().unwrap().join("test-runner");
         std::fs::create_dir_all(&dir).unwrap();
         let wrapper = dir.join("shipctl");
         let tmp = dir.join(format!(".shipctl.{}", std::process::id()));
