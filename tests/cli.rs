@@ -21,6 +21,7 @@ mod inputs;
 mod jdk;
 mod json;
 mod notify;
+mod platform;
 mod split;
 mod state;
 mod terms;
