@@ -35,15 +35,15 @@ pub fn botocore(
         .envs(extra.iter().copied())
         .output();
     let Ok(out) = out else {
-        crate::util::unavailable("botocore checks", "python3 is not installed");
+        crate::util::skip("the botocore checks: python3 is not installed");
         return None;
     };
     if !out.status.success() {
         let why = format!(
-            "the botocore probe failed (botocore missing?): {}",
+            "the botocore checks: the botocore probe failed (botocore missing?): {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        crate::util::unavailable("botocore checks", &why);
+        crate::util::skip(&why);
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -127,7 +127,7 @@ fn aws_cli() -> Option<&'static str> {
     match Command::new("aws").arg("--version").output() {
         Ok(o) if o.status.success() => Some("aws"),
         _ => {
-            crate::util::unavailable("AWS CLI checks", "`aws` is not installed");
+            crate::util::skip("the AWS CLI checks: `aws` is not installed");
             None
         }
     }
@@ -320,15 +320,13 @@ fn aws_env_round_trips_through_shells() {
             .arg0_shell(shell, &script);
         assert_eq!(text(&out.stdout), want, "{shell}: {}", text(&out.stderr));
     }
-    if Command::new("fish").arg("--version").output().is_ok() {
+    if crate::util::have("fish") {
         let script = r#""$SHIPCTL" aws_env keys --format fish | source; printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$AWS_DEFAULT_REGION""#;
         let out = job
             .cmd(&[], &env)
             .env("SHIPCTL", crate::util::bin())
             .arg0_shell("fish", script);
         assert_eq!(text(&out.stdout), want, "fish: {}", text(&out.stderr));
-    } else {
-        crate::util::unavailable("aws_env fish round trip", "fish is not installed");
     }
     // Without a token, sh unsets a token left in the shell.
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET}));

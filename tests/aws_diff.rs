@@ -23,7 +23,8 @@
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
 use crate::aws_ini;
-use crate::aws_peers::{Probe, skip};
+use crate::aws_peers::Probe;
+use crate::util::skip;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -678,10 +679,7 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
         std::fs::create_dir_all(sb.root.path().join(d)).unwrap();
     }
     let Some(mut probe) = Probe::start(&sb.root.path().join("home")) else {
-        skip(
-            "configure_aws_agrees_with_botocore_on_random_files",
-            "python3 with botocore is not installed",
-        );
+        skip("python3 with botocore is not installed");
         return;
     };
     let seed = env_num("SHIPCTL_DIFF_SEED").unwrap_or(DEFAULT_SEED);

@@ -6,6 +6,7 @@
 
 use crate::aws::{Job, KEY_ID, SECRET, TOKEN, read, text};
 use crate::aws_ini;
+use crate::util::skip;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -13,14 +14,6 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
 const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore_probe.py");
-
-/// Says a test cannot run here; under `CI=true` that is a failure.
-pub fn skip(test: &str, why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: {why} (required under CI=true)");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-}
 
 /// One `botocore_probe.py --serve` process: JSON requests in, JSON answers
 /// out, one line each.
@@ -136,10 +129,10 @@ fn resolved(probe: &mut Option<Probe>, job: &Job, profile: &str) -> Option<Value
     Some(r["resolved"][profile].clone())
 }
 
-fn probe_or_skip(test: &str, job: &Job) -> Option<Probe> {
+fn probe_or_skip(job: &Job) -> Option<Probe> {
     let p = Probe::start(&job.home());
     if p.is_none() {
-        skip(test, "python3 with botocore is not installed");
+        skip("python3 with botocore is not installed");
     }
     p
 }
@@ -153,7 +146,7 @@ fn exact(key_id: &str, secret: &str, token: Option<&str>, region: Option<&str>) 
 #[test]
 fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 7", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -239,7 +232,7 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
 #[test]
 fn a_security_token_never_shadows_the_session_token() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 8", &job);
+    let mut probe = probe_or_skip(&job);
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET, "sessionToken": TOKEN}));
     let args = [
         "configure_aws",
@@ -313,7 +306,7 @@ fn a_security_token_never_shadows_the_session_token() {
 #[test]
 fn a_default_header_after_the_profile_is_an_ordinary_layout() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 9", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -382,7 +375,7 @@ fn a_default_header_after_the_profile_is_an_ordinary_layout() {
 #[test]
 fn keys_compare_as_botocore_compares_them() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 10", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -445,10 +438,7 @@ fn keys_compare_as_botocore_compares_them() {
 fn key_case_folds_like_python() {
     let home = tempfile::tempdir().unwrap();
     let Some(mut probe) = Probe::start(home.path()) else {
-        skip(
-            "key_case_folds_like_python",
-            "python3 with botocore is not installed",
-        );
+        skip("python3 with botocore is not installed");
         return;
     };
     let version = Command::new("python3")
@@ -460,10 +450,9 @@ fn key_case_folds_like_python() {
         .map(|o| text(&o.stdout).trim().to_string())
         .unwrap_or_default();
     if version != "14.0.0" {
-        skip(
-            "key_case_folds_like_python",
-            &format!("python3 has Unicode {version}; the table is for Python 3.11 (14.0.0)"),
-        );
+        skip(&format!(
+            "python3 has Unicode {version}; the table is for Python 3.11 (14.0.0)"
+        ));
         return;
     }
     let all: Vec<u32> = (0..=0x10ffffu32)

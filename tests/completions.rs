@@ -97,16 +97,7 @@ impl Job {
 
     /// A shell command with only PATH, HOME, LANG and TERM set.
     fn bare_shell(&self, program: &str, args: &[&str]) -> Option<Command> {
-        let version = if program == "elvish" {
-            "-version"
-        } else {
-            "--version"
-        };
-        if Command::new(program).arg(version).output().is_err() {
-            crate::util::unavailable(
-                &format!("{program} completion"),
-                &format!("{program} is not installed"),
-            );
+        if !crate::util::have(program) {
             return None;
         }
         let mut cmd = Command::new(program);
@@ -770,7 +761,7 @@ for m in re.findall(rb"LINE<([^>]*)>", out):
 fn bash_completes_in_a_terminal() {
     // Real readline, real COMP_WORDBREAKS: what the line reads after TAB.
     let job = colon_job();
-    if !crate::util::have("python3", "bash completion in a terminal") {
+    if !crate::util::have("python3") {
         return;
     }
     let driver = job.path("drive.py");

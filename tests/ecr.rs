@@ -6,6 +6,7 @@
 //! in-process server stands in for ECR where only the answer matters
 //! (errors, retries, timeouts, the write path's faults, concurrency).
 
+use crate::util::skip;
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -26,15 +27,6 @@ const KEY_ID: &str = "AKIAECRTESTKEY000001";
 const SECRET: &str = "ecr/TeSt+SeCrEt/marker0000000000000000001";
 const TOKEN: &str = "FwoGZXIvYXdzEECRTOKEN//////////marker==";
 const ECR_HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-
-/// A test that cannot get what it needs says so; under `CI=true` it fails.
-#[track_caller]
-pub fn skip(test: &str, why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: {why} (CI=true: a skipped test fails)");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-}
 
 fn on_path(tool: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| {
@@ -294,14 +286,11 @@ struct Moto {
     _child: Mutex<Child>,
 }
 
-fn moto(test: &str) -> Option<&'static Moto> {
+fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     let found = MOTO.get_or_init(start_moto).as_ref();
     if found.is_none() {
-        skip(
-            test,
-            "python3 with moto[server] and boto3 is needed (pip install 'moto[server]' boto3)",
-        );
+        skip("python3 with moto[server] and boto3 is needed (pip install 'moto[server]' boto3)");
     }
     found
 }
@@ -366,15 +355,12 @@ impl Drop for Registry {
     }
 }
 
-fn registry(test: &str, password: &str) -> Option<Registry> {
+fn registry(password: &str) -> Option<Registry> {
     for tool in ["docker-registry", "htpasswd", "skopeo", "docker"] {
         if !on_path(tool) {
-            skip(
-                test,
-                &format!(
-                    "{tool} is not installed (apt-get install docker-registry apache2-utils skopeo; the docker CLI)"
-                ),
-            );
+            skip(&format!(
+                "{tool} is not installed (apt-get install docker-registry apache2-utils skopeo; the docker CLI)"
+            ));
             return None;
         }
     }
@@ -479,9 +465,8 @@ fn skopeo_inspect(authfile: &Path, reg: &Registry) -> Output {
 /// `--remove` took the entry out again.
 #[test]
 fn docker_and_skopeo_pull_with_the_written_entry() {
-    let test = "docker_and_skopeo_pull_with_the_written_entry";
-    let Some(moto) = moto(test) else { return };
-    let Some(reg) = registry(test, MOTO_PASSWORD) else {
+    let Some(moto) = moto() else { return };
+    let Some(reg) = registry(MOTO_PASSWORD) else {
         return;
     };
     let digest = push_image(&reg, MOTO_PASSWORD);
@@ -558,9 +543,8 @@ fn docker_and_skopeo_pull_with_the_written_entry() {
 /// and the file docker writes is byte for byte the one `ecr_login` writes.
 #[test]
 fn print_password_feeds_docker_login() {
-    let test = "print_password_feeds_docker_login";
-    let Some(moto) = moto(test) else { return };
-    let Some(reg) = registry(test, MOTO_PASSWORD) else {
+    let Some(moto) = moto() else { return };
+    let Some(reg) = registry(MOTO_PASSWORD) else {
         return;
     };
     let job = Job::new();
@@ -623,7 +607,7 @@ fn print_password_feeds_docker_login() {
 /// 1 with the code and message, and nothing is written.
 #[test]
 fn moto_checks_the_signature() {
-    let Some(moto) = moto("moto_checks_the_signature") else {
+    let Some(moto) = moto() else {
         return;
     };
     let env = [("AWS_ENDPOINT_URL_ECR", moto.endpoint.as_str())];
@@ -674,7 +658,7 @@ fn moto_checks_the_signature() {
 /// token is sent and signed; without it, or with a wrong one, moto refuses.
 #[test]
 fn session_token_from_assume_role() {
-    let Some(moto) = moto("session_token_from_assume_role") else {
+    let Some(moto) = moto() else {
         return;
     };
     let env = [("AWS_ENDPOINT_URL_ECR", moto.endpoint.as_str())];
@@ -1307,26 +1291,6 @@ fn faults_without_mounts() {
     }
 }
 
-/// Root and a private mount namespace, or why not.
-fn can_unshare(test: &str) -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| text(&o.stdout).trim() == "0");
-    if !root {
-        skip(test, "needs root for mounts in a private namespace");
-        return false;
-    }
-    let works = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !works {
-        skip(test, "`unshare -m` does not work here");
-    }
-    works
-}
-
 /// A full tmpfs, a read-only bind mount of ~/.docker, a bind-mounted
 /// config.json — each in a private mount namespace. Full or read-only:
 /// exit 1 naming the path and the cause, config.json byte for byte as it
@@ -1335,8 +1299,7 @@ fn can_unshare(test: &str) -> bool {
 /// source gets the entry, what lies under the mount is untouched.
 #[test]
 fn faults_with_mounts() {
-    let test = "faults_with_mounts";
-    if !can_unshare(test) {
+    if !crate::util::can_mount() {
         return;
     }
     let ecr = fake(vec![token_answer(FAKE_PASSWORD)]);

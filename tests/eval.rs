@@ -2,7 +2,7 @@
 //! evaluation of its output fail — `eval "$(…)"` under `set -e` in bash,
 //! dash, sh and zsh, `… | source` in fish — while a succeeding one still
 //! evaluates with status 0. Each shell is the real one.
-use crate::jdk::have;
+use crate::util::have;
 use std::process::{Command, Output};
 
 const FAILS: &str = "false < /dev/null\n";
@@ -88,7 +88,7 @@ fn check(job: &Job, shell: &str, call: &str, out: &Output, status: i32, stdout: 
 fn set_e_stops_at_a_failing_eval_in_every_posix_shell() {
     let job = Job::new();
     for shell in ["bash", "dash", "sh", "zsh"] {
-        if !have(shell, "set_e_stops_at_a_failing_eval_in_every_posix_shell") {
+        if !have(shell) {
             continue;
         }
         for call in FAILING {
@@ -124,7 +124,7 @@ fn set_e_stops_at_a_failing_eval_in_every_posix_shell() {
 #[test]
 fn fish_source_fails_on_a_failing_call() {
     let job = Job::new();
-    if !have("fish", "fish_source_fails_on_a_failing_call") {
+    if !have("fish") {
         return;
     }
     for call in FAILING_FISH {
@@ -184,7 +184,7 @@ fn the_statement_is_printed_on_failure_only() {
 /// At a terminal a person reads the error; nothing is printed for eval.
 #[test]
 fn nothing_for_eval_at_a_terminal() {
-    if !have("script", "nothing_for_eval_at_a_terminal") {
+    if !have("script") {
         return;
     }
     let job = Job::new();

@@ -492,45 +492,6 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // Running
 
-/// Why the fault tests cannot run here, if they cannot.
-pub fn cannot_run() -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root (mounts need root)".into());
-    }
-    let ok = Command::new("unshare")
-        .args(["-m", "true"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        return Some("`unshare -m` does not work here".into());
-    }
-    for tool in ["setpriv", "mkfifo", "timeout", "mount"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            return Some(format!("{tool} is not installed"));
-        }
-    }
-    None
-}
-
-/// Skip loudly, or fail under CI=true. True when the test may go on.
-pub fn may_run(test: &str) -> bool {
-    let Some(why) = cannot_run() else {
-        return true;
-    };
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: cannot run because {why}, and CI=true");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-    false
-}
-
 /// A fresh sandbox for `w`: `job`, `home`, `work`, `host`, `snap`, `tmpl`
 /// and the target folder with the target and its siblings.
 pub fn sandbox(w: &Writer, with_target: bool) -> tempfile::TempDir {
@@ -983,7 +944,7 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
 /// Run every writer with `fault`; print the column; fail with every cell
 /// that is wrong.
 pub fn column(fault: Fault) {
-    if !may_run(&format!("faults::{fault:?}")) {
+    if !crate::util::can_mount() {
         return;
     }
     let mut failures = Vec::new();
@@ -1109,7 +1070,7 @@ fn neither_written(root: &Path, script: &str, cause: &str) {
 
 #[test]
 fn configure_aws_config_on_a_read_only_mount_leaves_credentials_alone() {
-    if !may_run("faults::configure_aws_config_on_a_read_only_mount") {
+    if !crate::util::can_mount() {
         return;
     }
     let job = aws_job(AWS_CONFIG);
@@ -1126,7 +1087,7 @@ mount -o remount,bind,ro "$CFG"
 
 #[test]
 fn configure_aws_config_a_read_only_bind_mounted_file_leaves_credentials_alone() {
-    if !may_run("faults::configure_aws_config_a_read_only_bind_mounted_file") {
+    if !crate::util::can_mount() {
         return;
     }
     let job = aws_job(AWS_CONFIG);
@@ -1144,7 +1105,7 @@ mount -o remount,bind,ro "$CFG/config"
 
 #[test]
 fn configure_aws_restores_credentials_when_config_fails_after_them() {
-    if !may_run("faults::configure_aws_restores_credentials") {
+    if !crate::util::can_mount() {
         return;
     }
     // A config on a full disk, bind-mounted (so written in place, after
@@ -1302,7 +1263,7 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
 
 #[test]
 fn a_mounted_file_in_a_read_only_folder_is_written_in_place() {
-    if !may_run("faults::a_mounted_file_in_a_read_only_folder") {
+    if !crate::util::can_mount() {
         return;
     }
     // put_resource_state has its bytes in memory; replace streams them;
