@@ -1,8 +1,8 @@
 //! `configure_aws` and `aws_env` (issue 3), run as the real binary and
 //! checked with the real AWS CLI and botocore where they are installed.
 
-use crate::aws_ini;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -22,10 +22,10 @@
 //! `SHIPCTL_DIFF_ONLY` (run one case by its number, to reproduce it),
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
-use crate::aws_ini;
 use crate::aws_peers::Probe;
 use crate::util::skip;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,9 @@
 //! in `aws_diff.rs`; both talk to one `botocore_probe.py --serve` process.
 
 use crate::aws::{Job, KEY_ID, SECRET, TOKEN, read, text};
-use crate::aws_ini;
 use crate::util::skip;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -2,13 +2,13 @@
 //! against the AWS SigV4 test suite and against botocore itself (its
 //! `SigV4Auth` and its own ECR client, with its clock fixed).
 //!
-//! The signer and the request builder are pure, so this file compiles their
-//! sources directly (tests/cli.rs: `aws_sigv4`, `aws_ecr`).
+//! The signer and the request builder are pure: this file calls them
+//! through the library (`shipctl::test_api`).
 
-use crate::aws_ecr as ecr;
-use crate::aws_sigv4 as sigv4;
 use crate::util::skip;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ecr as ecr;
+use shipctl::test_api::aws_sigv4 as sigv4;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
