@@ -123,7 +123,12 @@ pub fn bin_dir() -> &'static Path {
 /// HOME=`<root>/home`, LANG=C.UTF-8 and JOB_PATH=`<root>/job` are set, and
 /// the working folder is `<root>/work`. Every test sandbox starts here.
 pub fn shipctl(root: &Path) -> Command {
-    let mut cmd = command();
+    hermetic(command(), root)
+}
+
+/// `cmd` (a shell, say, that runs the binary) in the hermetic environment of
+/// [`shipctl`] rooted at `root`.
+pub fn hermetic(mut cmd: Command, root: &Path) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", root.join("home"))
