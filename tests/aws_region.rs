@@ -60,7 +60,7 @@ fn region_from_the_integration_is_the_last_fallback() {
     // aws_env uses the same lookup.
     job.test(&["aws_env", "keys", "--format", "dotenv"])
         .status(0)
-        .stdout(&format!(
+        .stdout(format!(
             "AWS_ACCESS_KEY_ID=\"{KEY_ID}\"\nAWS_SECRET_ACCESS_KEY=\"{SECRET}\"\n\
              AWS_REGION=\"eu-north-1\"\nAWS_DEFAULT_REGION=\"eu-north-1\"\n"
         ))
