@@ -23,7 +23,7 @@
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
 use crate::aws_peers::Probe;
-use crate::util::skip;
+use crate::util::{Expect, Test, matching, skip};
 use serde_json::{Value, json};
 use shipctl::test_api::aws_ini;
 use std::collections::BTreeMap;
@@ -402,6 +402,46 @@ fn others(file: &Value, skip: impl Fn(&str) -> bool) -> BTreeMap<String, Value> 
         .unwrap_or_default()
 }
 
+/// The output contract of one configure_aws run: nothing on stdout; on
+/// stderr only `shipctl: ` lines, none showing the secret or the token
+/// (those long enough not to occur by chance), ending in the line that says
+/// what was done (exit 0) or in the one error (exit 1 or 99).
+fn contract(case: &Case) -> Expect {
+    let secrets: Vec<String> = [Some(&case.secret), case.token.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.trim().len() >= 12)
+        .cloned()
+        .collect();
+    let lines_ok = move |t: &str, last: &str| {
+        let lines: Vec<&str> = t.lines().collect();
+        t.ends_with('\n')
+            && lines.iter().all(|l| l.starts_with("shipctl: "))
+            && lines.last().is_some_and(|l| l.starts_with(last))
+            && lines
+                .iter()
+                .filter(|l| l.starts_with("shipctl: error: "))
+                .count()
+                == usize::from(last == "shipctl: error: ")
+            && !secrets.iter().any(|s| t.contains(s.as_str()))
+    };
+    let done = lines_ok.clone();
+    let failed = move |code| {
+        let lines_ok = lines_ok.clone();
+        Expect::new().status(code).stderr(matching(
+            "shipctl: lines without a secret, the last the one error",
+            move |t| lines_ok(t, "shipctl: error: "),
+        ))
+    };
+    Expect::new()
+        .stderr(matching(
+            "shipctl: lines without a secret, the last \"shipctl: AWS profile …\"",
+            move |t| done(t, "shipctl: AWS profile \""),
+        ))
+        .or(failed(1))
+        .or(failed(99))
+}
+
 /// Runs one case; records every difference in `found`.
 fn run_case(n: u64, case: &Case, sb: &Sandbox, probe: &mut Probe, found: &mut Findings) {
     let (cp, gp) = (sb.creds(), sb.config());
@@ -471,11 +511,17 @@ fn run_case(n: u64, case: &Case, sb: &Sandbox, probe: &mut Probe, found: &mut Fi
     } else if let Some(r) = &case.region {
         cmd.arg(format!("--region={r}"));
     }
-    let out = cmd.output().unwrap();
+    let (out, verdict) = Test::with(cmd).expect(contract(case)).try_run();
+    let out = out.output;
     let code = out.status.code();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let unchanged = Sandbox::get(&cp) == case.credentials && Sandbox::get(&gp) == case.config;
     let exn = || format!("{}\n    exit {code:?}: {}", ex(), stderr.trim_end());
+    if let Err(report) = verdict {
+        found.add("the output contract is broken", || {
+            format!("{}\n{report}", ex())
+        });
+    }
 
     let bad_name = aws_ini::validate_profile_name(p).is_err();
     let bad_region = !case.remove && case.region.as_deref() == Some("eu west");
