@@ -257,6 +257,15 @@ pub fn contains(part: impl Into<String>) -> Matcher {
     })
 }
 
+/// Anything: for a stream the test itself compares right after the run (a
+/// list of lines, a parsed document), which `what` names.
+pub fn compared_below(what: impl Into<String>) -> Matcher {
+    matching(
+        format!("{} (compared by the test below)", what.into()),
+        |_| true,
+    )
+}
+
 /// One JSON document equal to `want` (numbers by value, object keys in any
 /// order, as serde_json compares them).
 pub fn json(want: serde_json::Value) -> Matcher {
