@@ -15,6 +15,7 @@ mod exit;
 mod fsutil;
 mod job;
 mod json;
+mod user;
 
 use clap::FromArgMatches;
 use std::ffi::OsString;

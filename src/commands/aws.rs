@@ -7,7 +7,7 @@
 use crate::aws::{self, AwsFiles, Edits, ini};
 use crate::cli::{AwsEnv, AwsEnvFormat, ConfigureAws, ShellFormat};
 use crate::commands::get;
-use crate::job::{JobEnv, Resource};
+use crate::job::{JobEnv, Resource, Var};
 use crate::{diag, eval, exit};
 use anyhow::Result;
 use serde_json::Value;
@@ -74,12 +74,7 @@ fn first_field(
 fn tried(r: &Resource, fields: &[&str]) -> String {
     let vars: Vec<String> = fields
         .iter()
-        .map(|f| {
-            format!(
-                "${}",
-                r.var_name(&format!("INTEGRATION_{}", crate::job::suffix(f)))
-            )
-        })
+        .map(|f| format!("${}", r.var_name(Var::Integration(f))))
         .collect();
     format!(
         "{} and the fields {} of {}",
@@ -106,9 +101,9 @@ pub fn region_sources(r: &Resource) -> String {
     format!(
         "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
          ${}, {} .region",
-        r.var_name("POINTER_REGION"),
+        r.var_name(Var::PointerRegion),
         r.file("version.json").display(),
-        r.var_name("INTEGRATION_REGION"),
+        r.var_name(Var::Integration("region")),
         r.file("integration.json").display()
     )
 }
@@ -141,8 +136,8 @@ fn region(
             )))
         }
     };
-    if let Some(v) = r.var("POINTER_REGION").filter(|v| !v.is_empty()) {
-        let source = format!("${}", r.var_name("POINTER_REGION"));
+    if let Some(v) = r.var(Var::PointerRegion).filter(|v| !v.is_empty()) {
+        let source = format!("${}", r.var_name(Var::PointerRegion));
         return checked(v.to_string_lossy().into_owned(), source);
     }
     if let Some(doc) = r.version_json()? {
@@ -170,7 +165,7 @@ fn region(
         Some(v) => {
             let source = format!(
                 "${} or {} .region",
-                r.var_name("INTEGRATION_REGION"),
+                r.var_name(Var::Integration("region")),
                 r.file("integration.json").display()
             );
             checked(v, source)

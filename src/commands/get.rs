@@ -6,7 +6,7 @@
 //! does not find prints an empty line, or under `--strict` exits 1.
 
 use crate::exit;
-use crate::job::{self, JobEnv, Resource};
+use crate::job::{self, JobEnv, Resource, Var};
 use crate::json::{self, Seg};
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -47,12 +47,12 @@ fn walk<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
 }
 
 /// A resource variable `<R>_<what>`.
-fn var(r: &Resource, what: &str) -> Answer {
+fn var(r: &Resource, what: Var) -> Answer {
     r.var(what).map(|v| job::bytes(v).to_vec())
 }
 
 /// `<R>_<what>`, else `keys` of the resource's version.json.
-fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
+fn var_or_version(r: &Resource, what: Var, keys: &[&str]) -> Result<Answer> {
     if let Some(v) = var(r, what) {
         return Ok(Some(v));
     }
@@ -71,7 +71,7 @@ fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
 /// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
 /// `None` when neither says (or the value is empty).
 pub fn resource_type(r: &Resource) -> Result<Option<String>> {
-    Ok(var_or_version(r, "TYPE", &["type"])?
+    Ok(var_or_version(r, Var::Type, &["type"])?
         .filter(|t| !t.is_empty())
         .map(|t| String::from_utf8_lossy(&t).into_owned()))
 }
@@ -95,7 +95,7 @@ pub fn resource_name(res: &str, out: &mut dyn Write) -> Result<()> {
 pub fn resource_field(
     env: &JobEnv,
     res: &str,
-    what: &str,
+    what: Var,
     keys: &[&str],
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -115,7 +115,7 @@ pub fn resource_field(
 
 pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let answer = match var(&r, "META") {
+    let answer = match var(&r, Var::Meta) {
         Some(v) => Some(v),
         None => r
             .folder()
@@ -126,7 +126,7 @@ pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()>
         env,
         out,
         answer,
-        &format!("${} (or the resource folder)", r.var_name("META")),
+        &format!("${} (or the resource folder)", r.var_name(Var::Meta)),
     )
 }
 
@@ -137,18 +137,18 @@ pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()
         env,
         out,
         answer,
-        &format!("${} (or <resource folder>/<type>)", r.var_name("STATE")),
+        &format!("${} (or <resource folder>/<type>)", r.var_name(Var::State)),
     )
 }
 
 /// A resource's state folder: `$<R>_STATE`, else `<folder>/<type>` when the
 /// resource folder exists (`<type>` from `$<R>_TYPE`, else version.json).
 pub fn state_path(r: &Resource) -> Result<Answer> {
-    Ok(match var(r, "STATE") {
+    Ok(match var(r, Var::State) {
         Some(v) => Some(v),
         None => match r.folder().filter(|d| d.is_dir()) {
             None => None,
-            Some(dir) => var_or_version(r, "TYPE", &["type"])?
+            Some(dir) => var_or_version(r, Var::Type, &["type"])?
                 .filter(|t| !t.is_empty())
                 .map(|t| {
                     let mut p = dir.into_os_string().into_encoded_bytes();
@@ -162,15 +162,15 @@ pub fn state_path(r: &Resource) -> Result<Answer> {
 
 pub fn resource_env(env: &JobEnv, res: &str, name: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let what = job::suffix(name);
-    let answer = var(&r, &what);
-    print(env, out, answer, &format!("${}", r.var_name(&what)))
+    let what = Var::Named(name);
+    let answer = var(&r, what);
+    print(env, out, answer, &format!("${}", r.var_name(what)))
 }
 
 pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let what = format!("PARAMS_{}", job::suffix(key));
-    let answer = match var(&r, &what) {
+    let what = Var::Param(key);
+    let answer = match var(&r, what) {
         Some(v) => Some(v),
         None => match r.version_json()? {
             None => None,
@@ -199,7 +199,7 @@ pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result
         answer,
         &format!(
             "${} (or version.propertyBag.params of version.json)",
-            r.var_name(&what)
+            r.var_name(what)
         ),
     )
 }
@@ -310,10 +310,10 @@ pub fn integration_field(r: &Resource, doc: &Result<Option<Value>>, field: &str)
     if kv && let Some(v) = r.env.var(field) {
         return Ok(Some(job::bytes(v).to_vec()));
     }
-    let wanted = job::suffix(field);
-    if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
+    if let Some(v) = var(r, Var::Integration(field)) {
         return Ok(Some(v));
     }
+    let wanted = job::suffix(field);
     let doc = match doc {
         Ok(Some(doc)) => doc,
         Ok(None) => return Ok(None),
@@ -347,7 +347,7 @@ pub fn integration_resource_field(
     let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
-        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        r.var_name(Var::Integration(field)),
         r.file("integration.json").display()
     );
     print(env, out, answer, &looked_for)
@@ -394,7 +394,7 @@ pub fn integration_field_cmd(
     let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
-        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        r.var_name(Var::Integration(field)),
         file.display()
     );
     print(env, out, answer, &looked_for)

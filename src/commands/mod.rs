@@ -17,7 +17,7 @@ pub mod state;
 pub mod util;
 
 use crate::cli::Command;
-use crate::job::JobEnv;
+use crate::job::{JobEnv, Var};
 use anyhow::Result;
 use std::io::Write;
 
@@ -29,24 +29,28 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::SanitizeShippableString(a) => get::sanitize(&a.s, out),
         C::ToUppercase(a) => get::to_uppercase(&a.s, out),
         C::GetResourceName(a) => get::resource_name(&a.res, out),
-        C::GetResourceId(a) => get::resource_field(env, &a.res, "ID", &["resourceId"], out),
+        C::GetResourceId(a) => get::resource_field(env, &a.res, Var::Id, &["resourceId"], out),
         C::GetResourceMeta(a) => get::resource_meta(env, &a.res, out),
         C::GetResourceState(a) | C::GetResourcePath(a) => get::resource_state(env, &a.res, out),
         C::GetResourceOperation(a) => {
-            get::resource_field(env, &a.res, "OPERATION", &["operation"], out)
+            get::resource_field(env, &a.res, Var::Operation, &["operation"], out)
         }
-        C::GetResourceType(a) => get::resource_field(env, &a.res, "TYPE", &["type"], out),
+        C::GetResourceType(a) => get::resource_field(env, &a.res, Var::Type, &["type"], out),
         C::GetResourceEnv(a) => get::resource_env(env, &a.res, &a.env, out),
-        C::GetResourceVersionName(a) => {
-            get::resource_field(env, &a.res, "VERSIONNAME", &["version", "versionName"], out)
-        }
+        C::GetResourceVersionName(a) => get::resource_field(
+            env,
+            &a.res,
+            Var::VersionName,
+            &["version", "versionName"],
+            out,
+        ),
         C::GetResourceVersionId(a) => {
-            get::resource_field(env, &a.res, "VERSIONID", &["version", "versionId"], out)
+            get::resource_field(env, &a.res, Var::VersionId, &["version", "versionId"], out)
         }
         C::GetResourceVersionNumber(a) => get::resource_field(
             env,
             &a.res,
-            "VERSIONNUMBER",
+            Var::VersionNumber,
             &["version", "versionNumber"],
             out,
         ),

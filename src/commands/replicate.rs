@@ -23,7 +23,7 @@
 use crate::commands::{get, state};
 use crate::exit;
 use crate::fsutil;
-use crate::job::{self, JobEnv};
+use crate::job::{self, JobEnv, Operation, Var};
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::ffi::OsStr;
@@ -44,16 +44,16 @@ const REPO_TO: &[&str] = &["gitRepo", "syncRepo"];
 const WEBHOOK_KEYS: [&str; 3] = ["shaData", "webhookRequestHeaders", "webhookRequestBody"];
 
 pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()> {
-    state::check_res(from)?;
-    state::check_res(to)?;
+    let from_res = env.resource(from);
+    let to_res = env.resource(to);
+    from_res.check_folder_name()?;
+    to_res.check_folder_name()?;
     let is_job = |name: &str| env.var("JOB_NAME") == Some(OsStr::new(name));
     if is_job(from) {
         return Err(exit::usage(format!(
             "the current job ({from}) cannot be the FROM of replicate"
         )));
     }
-    let from_res = env.resource(from);
-    let to_res = env.resource(to);
     let type_from = get::resource_type(&from_res)?;
     let type_to = get::resource_type(&to_res)?;
     if type_to.as_deref() == Some("ciRepo") {
@@ -67,7 +67,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
     let Some(type_from) = type_from else {
         return Err(exit::usage(format!(
             "the type of resource {from} is unknown: ${} is not set and {} has none",
-            from_res.var_name("TYPE"),
+            from_res.var_name(Var::Type),
             from_res.file("version.json").display()
         )));
     };
@@ -93,7 +93,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
 
     // Everything is checked and computed before anything is written.
     let job = state::job_path(env)?;
-    let from_dir = job.join("IN").join(from);
+    let from_dir = job.resource_folder(Operation::In, &from_res);
     if !from_dir.is_dir() {
         return Err(exit::usage(format!(
             "{} not found: {from} is not an IN resource of this job",
@@ -103,11 +103,11 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
     state::check_type(from, &type_from)?;
     let files_src = from_dir.join(&type_from);
     let files_dst = if to_job {
-        state::job_state(env)?
+        env.job_state()?
     } else {
         let ty = type_to.as_deref().unwrap_or_default();
         state::check_type(to, ty)?;
-        job.join("OUT").join(to).join(ty)
+        job.resource_folder(Operation::Out, &to_res).join(ty)
     };
     let files = copy_files && has_entries(&files_src)?;
 
@@ -115,7 +115,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
         let from_path = from_dir.join("version.json");
         let from_doc = job::required(job::read_json_file(&from_path, env)?, &from_path)?;
         let (to_path, to_doc) = if to_job {
-            let path = state::job_state(env)?.join("outputVersion.json");
+            let path = env.job_state()?.join("outputVersion.json");
             // Replicating files first empties $JOB_STATE, so the file to
             // update is then the one copied from FROM, if any.
             let base = match files {
@@ -125,7 +125,9 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
             let doc = job::read_json_file(&base, env)?.unwrap_or(Value::Object(Map::new()));
             (path, doc)
         } else {
-            let path = job.join("OUT").join(to).join("version.json");
+            let path = job
+                .resource_folder(Operation::Out, &to_res)
+                .join("version.json");
             let doc = job::required(job::read_json_file(&path, env)?, &path)?;
             (path, doc)
         };

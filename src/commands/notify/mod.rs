@@ -13,7 +13,7 @@ pub mod irc;
 use crate::commands::get::integration_field;
 use crate::diag;
 use crate::exit;
-use crate::job::{JobEnv, Resource};
+use crate::job::{JobEnv, Resource, Var};
 use anyhow::{Context, Result};
 use http::{Body, Client};
 use serde_json::{Value, json};
@@ -91,7 +91,7 @@ pub fn run(env: &JobEnv, res: &str, options: Options, out: &mut dyn Write) -> Re
 
     // The resource must be a notification.
     let version = r.version_json()?;
-    let kind = match r.var("TYPE") {
+    let kind = match r.var(Var::Type) {
         Some(t) => Some(t.to_string_lossy().into_owned()),
         None => version
             .as_ref()
@@ -178,9 +178,7 @@ impl Fields<'_> {
             exit::usage(format!(
                 "no {name} in the integration of resource {} (${} or integration.json)",
                 self.job.r.name,
-                self.job
-                    .r
-                    .var_name(&format!("INTEGRATION_{}", crate::job::suffix(name)))
+                self.job.r.var_name(Var::Integration(name))
             ))
         })
     }
@@ -693,27 +691,19 @@ fn date_text(secs: u64) -> String {
 }
 
 /// The login name of the current user (what `whoami` prints): the name of
-/// our uid in /etc/passwd, else `$USER` / `$LOGNAME`, else the uid.
+/// our user id in the password database ([`crate::user::login`]), else
+/// `$USER` / `$LOGNAME`, else the user id.
 fn login_name(env: &JobEnv) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    if let (Some(uid), Ok(passwd)) = (uid, std::fs::read_to_string("/etc/passwd")) {
-        for line in passwd.lines() {
-            let mut parts = line.split(':');
-            let (Some(name), _, Some(id)) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            if id.parse::<u32>().ok() == Some(uid) && !name.is_empty() {
-                return name.to_string();
-            }
-        }
+    let (name, uid) = crate::user::login();
+    if let Some(name) = name {
+        return name;
     }
     for var in ["USER", "LOGNAME"] {
         if let Some(v) = env.var(var).filter(|v| !v.is_empty()) {
             return v.to_string_lossy().into_owned();
         }
     }
-    uid.map_or_else(|| "shippable".into(), |u| u.to_string())
+    uid.to_string()
 }
 
 #[cfg(test)]
