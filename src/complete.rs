@@ -13,6 +13,7 @@
 //! line, in the shell's format (see [`render`]).
 
 use crate::cli::{self, Shell};
+use crate::commands::util::BUMP_ACTIONS;
 use crate::job::{self, JobEnv, Operation, Resource, VarFamily};
 use clap::builder::ValueHint;
 use clap::{Arg, ArgAction};
@@ -289,8 +290,6 @@ impl Pos {
         }
     }
 }
-
-pub const BUMP_ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
 
 /// Value rules by command name and positional index; each names a real
 /// command and one of its positions (`every_rule_names_a_real_command_and_option`).

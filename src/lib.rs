@@ -13,6 +13,7 @@ mod diag;
 mod eval;
 mod exit;
 mod fsutil;
+mod glob;
 mod job;
 mod json;
 mod user;
