@@ -313,7 +313,7 @@ fn notify_webhook(f: &Fields, provider: Provider) -> Result<()> {
             "" => "message".to_string(),
             r => format!("message for {r}"),
         };
-        sending(&what, http::host_of(&url), client.timeout());
+        sending(&what, &http::host_of(&url), client.timeout());
         client.send(&url, &headers, Some(Body::json(body)), &secrets)?;
     }
     Ok(())
@@ -416,7 +416,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
             );
             sending(
                 &format!("the lookup of application {name:?}"),
-                http::host_of(&url),
+                &http::host_of(&url),
                 client.timeout(),
             );
             let answer = client.send(&lookup, &headers, None, &secrets)?;
@@ -443,7 +443,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
     );
     sending(
         &format!("the deployment of application {app_id}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(&post, &headers, Some(Body::json(body)), &secrets)?;
@@ -512,7 +512,7 @@ fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let secrets = [token.as_str(), encoded.as_str()];
     sending(
         &format!("the deploy of project {project}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(&post, &[], Some(Body::json(body)), &secrets)?;
@@ -571,7 +571,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let secrets = [token.as_str(), auth.as_str()];
     let client = Client::new(job.env)?;
     let headers = [("Authorization", auth.clone())];
-    sending("the new issue", http::host_of(&url), client.timeout());
+    sending("the new issue", &http::host_of(&url), client.timeout());
     let answer = client.send(
         &http::join(&url, "issue"),
         &headers,
@@ -598,7 +598,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     ];
     sending(
         &format!("{name} for issue {key}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(
@@ -666,27 +666,12 @@ fn date_text(secs: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day, hour, minute, second) = crate::aws::sigv4::civil(secs);
     format!(
-        "{} {} {:>2} {:02}:{:02}:{:02} UTC {}",
-        DAYS[(days % 7) as usize],
+        "{} {} {day:>2} {hour:02}:{minute:02}:{second:02} UTC {year}",
+        // 1970-01-01 was a Thursday.
+        DAYS[(secs / 86_400 % 7) as usize],
         MONTHS[(month - 1) as usize],
-        day,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        year
     )
 }
 
