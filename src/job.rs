@@ -1,8 +1,17 @@
-//! The job environment (spec §1–§2), in one place that every command uses:
-//! one snapshot of the variables (plus `--env-file`), the name rules, where a
-//! resource's files are, and the readers for integration.json,
-//! integration.env and version.json. No command builds a variable name or a
-//! resource path by itself.
+//! The job model (spec §1–§2), in one place that every command uses: one
+//! snapshot of the variables (plus `--env-file`) and the home folder
+//! ([`JobEnv`]); the name rules ([`prefix`], [`suffix`]) and how a resource
+//! name becomes a variable ([`Resource::var_name`], [`Var`]) or a folder
+//! ([`Resource::folder`], [`JobFolder`], [`Resource::state_env_file`]); and
+//! the readers for integration.json, integration.env and version.json. No
+//! other module builds a variable name or a resource folder
+//! (`tests/model.rs` checks it).
+//!
+//! Every lookup answers `anyhow::Result<Option<T>>`: `Ok(Some)` found,
+//! `Ok(None)` not found (a missing variable, file or key), `Err` an error
+//! (unreadable, malformed). What "not found" means is the command's: an
+//! empty line or `null`, exit 1 under `--strict`, or exit 99 for a file the
+//! command requires ([`required`]).
 
 use crate::exit;
 use anyhow::Result;

@@ -419,3 +419,43 @@ fn the_home_folder_of_an_env_file_counts() {
     ))
     .success();
 }
+
+/// A file that a command reads whole is found, missing or an error in one
+/// way (`fsutil`'s reader): `get_integration_resource RES` refuses a FIFO
+/// in integration.json's place instead of waiting for a writer, and says
+/// "not found" (99) for a missing one.
+#[test]
+fn whole_file_reads_neither_hang_nor_guess() {
+    let t = crate::util::Test::new();
+    let dir = t.job().join("IN/keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("integration.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        crate::util::unavailable("whole_file_reads_neither_hang_nor_guess", "mkfifo failed");
+        return;
+    }
+    let out = t
+        .args(["get_integration_resource", "keys"])
+        .run()
+        .stdout("")
+        .exit(1);
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "shipctl: error: {} is a FIFO (named pipe), not a regular file\n",
+            fifo.display()
+        )
+    );
+
+    let t = crate::util::Test::new();
+    let missing = t.job().join("IN/keys/integration.json");
+    t.args(["get_integration_resource", "keys"])
+        .run()
+        .stdout("")
+        .stderr(&format!(
+            "shipctl: error: {} not found\n",
+            missing.display()
+        ))
+        .exit(99);
+}

@@ -13,12 +13,14 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
-/// A lookup's answer: the value's bytes, or `None` with a description of
-/// what was looked for (for `--strict`).
-pub type Answer = Option<Vec<u8>>;
-
-/// Print a lookup's answer (§3).
-fn print(env: &JobEnv, out: &mut dyn Write, answer: Answer, looked_for: &str) -> Result<()> {
+/// Print a lookup's answer (§3): the value's bytes and a newline; for
+/// `None`, an empty line, or under `--strict` exit 1 naming `looked_for`.
+fn print(
+    env: &JobEnv,
+    out: &mut dyn Write,
+    answer: Option<Vec<u8>>,
+    looked_for: &str,
+) -> Result<()> {
     match answer {
         Some(v) => {
             out.write_all(&v)?;
@@ -47,12 +49,12 @@ fn walk<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
 }
 
 /// A resource variable `<R>_<what>`.
-fn var(r: &Resource, what: Var) -> Answer {
+fn var(r: &Resource, what: Var) -> Option<Vec<u8>> {
     r.var(what).map(|v| job::bytes(v).to_vec())
 }
 
 /// `<R>_<what>`, else `keys` of the resource's version.json.
-fn var_or_version(r: &Resource, what: Var, keys: &[&str]) -> Result<Answer> {
+fn var_or_version(r: &Resource, what: Var, keys: &[&str]) -> Result<Option<Vec<u8>>> {
     if let Some(v) = var(r, what) {
         return Ok(Some(v));
     }
@@ -143,7 +145,7 @@ pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()
 
 /// A resource's state folder: `$<R>_STATE`, else `<folder>/<type>` when the
 /// resource folder exists (`<type>` from `$<R>_TYPE`, else version.json).
-pub fn state_path(r: &Resource) -> Result<Answer> {
+pub fn state_path(r: &Resource) -> Result<Option<Vec<u8>>> {
     Ok(match var(r, Var::State) {
         Some(v) => Some(v),
         None => match r.folder().filter(|d| d.is_dir()) {
@@ -272,15 +274,8 @@ pub fn integration_resource(
     let file = r.file("integration.json");
     match field {
         None => {
-            let bytes = match std::fs::read(&file) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(exit::usage(format!("{} not found", file.display())));
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("could not read {}", file.display()));
-                }
-            };
+            // A folder or FIFO in its place is an error, never a hang.
+            let bytes = job::required(crate::fsutil::read_file(&file)?, &file)?;
             out.write_all(&bytes)?;
         }
         Some(field) => {
@@ -302,10 +297,14 @@ fn is_key_value(doc: &Result<Option<Value>>) -> bool {
 /// An integration field (§4): `$<R>_INTEGRATION_<K>`, else the key of
 /// integration.json whose sanitized form is `<K>`. For key-value
 /// integrations: `$KEY` exactly, then `$<R>_INTEGRATION_<K>`, then
-/// integration.json[KEY]. `doc` is the integration.json as read once by the
+/// `integration.json[KEY]`. `doc` is the integration.json as read once by the
 /// caller (`r`'s, or the job integration's); a reading error counts only
 /// when no variable answers.
-pub fn integration_field(r: &Resource, doc: &Result<Option<Value>>, field: &str) -> Result<Answer> {
+pub fn integration_field(
+    r: &Resource,
+    doc: &Result<Option<Value>>,
+    field: &str,
+) -> Result<Option<Vec<u8>>> {
     let kv = is_key_value(doc);
     if kv && let Some(v) = r.env.var(field) {
         return Ok(Some(job::bytes(v).to_vec()));

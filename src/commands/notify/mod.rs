@@ -235,13 +235,9 @@ impl Job<'_> {
         let Some(path) = given(&self.o.payload) else {
             return Ok(None);
         };
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(exit::usage(format!("payload file {path} not found")));
-            }
-            Err(e) => return Err(e).with_context(|| format!("could not read {path}")),
-        };
+        // A file, or a pipe (`--payload <(…)`) read to its end.
+        let bytes = crate::fsutil::read_input(Path::new(path))?
+            .ok_or_else(|| exit::usage(format!("payload file {path} not found")))?;
         if let Err(e) = crate::json::parse(&bytes) {
             return Err(exit::usage(format!(
                 "payload file {path} is not valid JSON: {e}"
