@@ -78,16 +78,22 @@ pub fn resource_type(r: &Resource) -> Result<Option<String>> {
         .map(|t| String::from_utf8_lossy(&t).into_owned()))
 }
 
-pub fn sanitize(s: &str, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{}", job::sanitize(s))?;
+/// sanitize_shippable_string: `text` with every character but `A-Z a-z
+/// 0-9 _` removed ([`job::sanitize`]).
+pub fn sanitize(text: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", job::sanitize(text))?;
     Ok(())
 }
 
-pub fn to_uppercase(s: &str, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{}", s.to_uppercase())?;
+/// to_uppercase: `text` upper-cased with full Unicode rules (`straße` →
+/// `STRASSE`; spec §4).
+pub fn to_uppercase(text: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", text.to_uppercase())?;
     Ok(())
 }
 
+/// get_resource_name: the variable prefix `<R>` of resource `res`
+/// ([`job::prefix`]).
 pub fn resource_name(res: &str, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{}", job::prefix(res))?;
     Ok(())
@@ -364,32 +370,36 @@ fn print_keys(env: &JobEnv, file: &Path, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// `$JOB_INTEGRATIONS/<int>`; unset → usage error naming the variable.
-fn job_integration(env: &JobEnv, int: &str) -> Result<std::path::PathBuf> {
-    env.job_integration_folder(int).ok_or_else(|| {
+/// `$JOB_INTEGRATIONS/<integration>`, the folder of an integration
+/// attached to the job; unset → usage error naming the variable.
+fn job_integration(env: &JobEnv, integration: &str) -> Result<std::path::PathBuf> {
+    env.job_integration_folder(integration).ok_or_else(|| {
         exit::usage(format!(
-            "$JOB_INTEGRATIONS is not set, so integration {int:?} cannot be found"
+            "$JOB_INTEGRATIONS is not set, so integration {integration:?} cannot be found"
         ))
     })
 }
 
-pub fn integration_keys(env: &JobEnv, int: &str, out: &mut dyn Write) -> Result<()> {
-    let file = job_integration(env, int)?.join("integration.env");
+/// get_integration_keys: the keys of a job integration's integration.env.
+pub fn job_integration_keys(env: &JobEnv, integration: &str, out: &mut dyn Write) -> Result<()> {
+    let file = job_integration(env, integration)?.join("integration.env");
     print_keys(env, &file, out)
 }
 
-pub fn integration_field_cmd(
+/// get_integration_field: a field of a job integration, looked up as a
+/// resource's ([`integration_field`]) in its integration.json.
+pub fn job_integration_field(
     env: &JobEnv,
-    int: &str,
+    integration: &str,
     field: &str,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let file = job_integration(env, int)?.join("integration.json");
+    let file = job_integration(env, integration)?.join("integration.json");
     let doc = Ok(Some(job::required(
         job::read_json_file(&file, env)?,
         &file,
     )?));
-    let r = env.resource(int);
+    let r = env.resource(integration);
     let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",

@@ -26,8 +26,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
     use Command as C;
     match command {
         // --- Resource and job information ---
-        C::SanitizeShippableString(a) => get::sanitize(&a.s, out),
-        C::ToUppercase(a) => get::to_uppercase(&a.s, out),
+        C::SanitizeShippableString(a) => get::sanitize(&a.text, out),
+        C::ToUppercase(a) => get::to_uppercase(&a.text, out),
         C::GetResourceName(a) => get::resource_name(&a.res, out),
         C::GetResourceId(a) => get::resource_field(env, &a.res, Var::Id, &["resourceId"], out),
         C::GetResourceMeta(a) => get::resource_meta(env, &a.res, out),
@@ -64,8 +64,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetIntegrationResourceField(a) => {
             get::integration_resource_field(env, &a.res, &a.key, out)
         }
-        C::GetIntegrationKeys(a) => get::integration_keys(env, &a.int, out),
-        C::GetIntegrationField(a) => get::integration_field_cmd(env, &a.int, &a.field, out),
+        C::GetIntegrationKeys(a) => get::job_integration_keys(env, &a.integration, out),
+        C::GetIntegrationField(a) => get::job_integration_field(env, &a.integration, &a.field, out),
 
         // --- State ---
         C::PostResourceState(a) => state::resource_state(env, &a.res, &a.key, &a.value, false),
