@@ -879,7 +879,6 @@ mod tests {
     use super::*;
     use crate::cli::Cli;
     use clap::CommandFactory;
-    use std::ffi::OsString;
 
     fn cmd() -> clap::Command {
         let mut c = crate::cli::with_help(Cli::command());
@@ -888,10 +887,7 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     fn words(line: &str) -> Vec<String> {

@@ -61,9 +61,15 @@ pub struct JobEnv {
 }
 
 impl JobEnv {
-    /// An environment from explicit variables (tests build these).
-    pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> JobEnv {
-        let vars: HashMap<_, _> = vars.into_iter().collect();
+    /// An environment from explicit variables (`OsString`s, or `&str`s as
+    /// tests give them).
+    pub fn new<K: Into<OsString>, V: Into<OsString>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> JobEnv {
+        let vars: HashMap<OsString, OsString> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         let on = |name: &str| {
             crate::cli::env_switch(name, vars.get(OsStr::new(name)).map(|v| v.as_os_str()))
         };
@@ -761,6 +767,20 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
     Ok(entries)
 }
 
+/// A value in the double-quoted form that [`parse_env_file`] reads back:
+/// `"…"` with `\ " $ `` ` escaped (`aws_env --format dotenv`).
+pub fn env_file_value(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 /// `\r\n` and a lone `\r` become `\n` (what Node's dotenv does first, and
 /// Python's universal newlines under python-dotenv).
 fn normalize_line_ends(bytes: &[u8]) -> Vec<u8> {
@@ -879,6 +899,23 @@ mod tests {
     }
 
     #[test]
+    fn values_written_read_back() {
+        assert_eq!(env_file_value("a\"$`\\b"), r#""a\"\$\`\\b""#);
+        for v in [
+            "",
+            "plain",
+            "a\"$`\\b",
+            "two\nlines",
+            "'single'",
+            "p=w #x",
+            "ü",
+        ] {
+            let line = format!("K={}\n", env_file_value(v));
+            assert_eq!(parse(&line), [("K".to_string(), v.to_string())], "{line}");
+        }
+    }
+
+    #[test]
     fn env_file_errors() {
         assert!(parse_env_file(b"a=\"open\n").is_err());
         assert!(parse_env_file(b"no equals here\n").is_err());
@@ -945,8 +982,8 @@ mod tests {
     #[test]
     fn resource_folder_prefers_meta() {
         let env = JobEnv::new([
-            ("JOB_PATH".into(), "/nonexistent-job".into()),
-            ("MYRES_META".into(), "/meta/here".into()),
+            ("JOB_PATH", "/nonexistent-job"),
+            ("MYRES_META", "/meta/here"),
         ]);
         assert_eq!(
             env.resource("my-res").folder(),
@@ -960,10 +997,7 @@ mod tests {
     }
 
     fn env_of(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     #[test]
@@ -1077,9 +1111,9 @@ mod tests {
 
     #[test]
     fn strict_only_when_one() {
-        assert!(JobEnv::new([("SHIPCTL_STRICT".into(), "1".into())]).strict);
-        assert!(!JobEnv::new([("SHIPCTL_STRICT".into(), "0".into())]).strict);
-        assert!(!JobEnv::new([]).strict);
+        assert!(JobEnv::new([("SHIPCTL_STRICT", "1")]).strict);
+        assert!(!JobEnv::new([("SHIPCTL_STRICT", "0")]).strict);
+        assert!(!env_of(&[]).strict);
     }
 
     #[test]

@@ -222,13 +222,9 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
 
     fn env(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     #[test]

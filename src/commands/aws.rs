@@ -316,20 +316,6 @@ fn remove(files: &AwsFiles, profile: &str) -> Result<()> {
     Ok(())
 }
 
-/// `"…"` with `\ " $ `` ` escaped: the `KEY="VALUE"` format of
-/// integration.env, which `shipctl --env-file` reads back.
-fn dotenv_quote(v: &str) -> String {
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        if matches!(c, '\\' | '"' | '$' | '`') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
 pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
     let found = lookup(env, &a.res, None)?;
     let f = a.format;
@@ -363,7 +349,7 @@ pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
             AwsEnvFormat::Powershell => ShellFormat::Powershell,
             AwsEnvFormat::Dotenv => {
                 if let Some(v) = value {
-                    writeln!(out, "{name}={}", dotenv_quote(v))?;
+                    writeln!(out, "{name}={}", crate::job::env_file_value(v))?;
                 }
                 continue;
             }
@@ -372,14 +358,4 @@ pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
         out.write_all(&eval::assignment(shell, name, value.map(str::as_bytes)))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(dotenv_quote("a\"$`\\b"), r#""a\"\$\`\\b""#);
-    }
 }

@@ -389,8 +389,9 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let env = |v: &str| JobEnv::new([("SHIPCTL_NOTIFY_TIMEOUT".into(), v.into())]);
-        assert_eq!(timeout(&JobEnv::new([])).unwrap(), DEFAULT_TIMEOUT);
+        let env = |v: &str| JobEnv::new([("SHIPCTL_NOTIFY_TIMEOUT", v)]);
+        let unset: [(&str, &str); 0] = [];
+        assert_eq!(timeout(&JobEnv::new(unset)).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout(&env("")).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout(&env("0.5")).unwrap(), Duration::from_millis(500));
         assert!(timeout(&env("x")).is_err());

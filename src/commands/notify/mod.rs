@@ -182,6 +182,13 @@ impl Fields<'_> {
             ))
         })
     }
+
+    /// A field that must be there and be an http(s) URL ([`http::check_url`]).
+    fn need_url(&self, name: &str) -> Result<String> {
+        let url = self.need(name)?;
+        http::check_url(&url, &format!("the {name} of resource {}", self.job.r.name))?;
+        Ok(url)
+    }
 }
 
 impl Job<'_> {
@@ -252,8 +259,7 @@ impl Job<'_> {
 fn notify_webhook(f: &Fields, provider: Provider) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("webhookUrl")?;
-    http::check_url(&url, &format!("the webhookUrl of resource {}", job.r.name))?;
+    let url = f.need_url("webhookUrl")?;
     let auth = match provider {
         Provider::Webhook => f.get("authorization")?,
         _ => None,
@@ -367,8 +373,7 @@ fn notify_irc(job: &Job) -> Result<()> {
 fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let token = f.get("token")?;
     let app_id = given(&o.app_id);
     let app_name = given(&o.app_name);
@@ -466,8 +471,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
 fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let token = f.need("token")?;
     match given(&o.kind) {
         None => return Err(exit::usage("Airbrake needs --type deploy")),
@@ -520,8 +524,7 @@ fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
 fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let username = f.need("username")?;
     let token = f.need("token")?;
     let body = match job.payload()? {
@@ -694,10 +697,10 @@ mod tests {
     #[test]
     fn environment_defaults() {
         let env = JobEnv::new([
-            ("NOTIFY_TEXT".into(), "from env".into()),
-            ("NOTIFY_COLOR".into(), "".into()),
-            ("NOTIFY_PROJECT_ID".into(), "42".into()),
-            ("NOTIFY_ICON_URL".into(), "icon".into()),
+            ("NOTIFY_TEXT", "from env"),
+            ("NOTIFY_COLOR", ""),
+            ("NOTIFY_PROJECT_ID", "42"),
+            ("NOTIFY_ICON_URL", "icon"),
         ]);
         let o = Options {
             icon_url: Some("cli".into()),
