@@ -141,22 +141,25 @@ fn region(
         return checked(v.to_string_lossy().into_owned(), source);
     }
     if let Some(doc) = r.version_json()? {
-        for path in [
-            &["version", "propertyBag", "region"][..],
-            &["propertyBag", "yml", "pointer", "region"][..],
+        for pointer in [
+            "/version/propertyBag/region",
+            "/propertyBag/yml/pointer/region",
         ] {
-            let found = path
-                .iter()
-                .try_fold(&doc, |v, k| v.as_object()?.get(*k))
+            let found = doc
+                .pointer(pointer)
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
             r.env.trace(format_args!(
-                "version.json .{}: {}",
-                path.join("."),
+                "version.json {}: {}",
+                get::dotted(pointer),
                 if found.is_some() { "found" } else { "absent" }
             ));
             if let Some(s) = found {
-                let source = format!("{} .{}", r.file("version.json").display(), path.join("."));
+                let source = format!(
+                    "{} {}",
+                    r.file("version.json").display(),
+                    get::dotted(pointer)
+                );
                 return checked(s.to_string(), source);
             }
         }

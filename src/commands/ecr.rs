@@ -104,9 +104,8 @@ fn source_host(r: &Resource) -> Result<Option<String>> {
     if name.is_none()
         && let Some(doc) = r.version_json()?
     {
-        name = ["propertyBag", "yml", "pointer", "sourceName"]
-            .iter()
-            .try_fold(&doc, |v, k| v.as_object()?.get(*k))
+        name = doc
+            .pointer("/propertyBag/yml/pointer/sourceName")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string);

@@ -43,9 +43,10 @@ pub fn jq_text(v: &Value) -> Vec<u8> {
     buf
 }
 
-/// Walk plain object keys (no arrays) of a parsed document.
-fn walk<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter().try_fold(v, |v, k| v.as_object()?.get(*k))
+/// A JSON pointer (`/version/versionName`) as messages show it
+/// (`.version.versionName`).
+pub fn dotted(pointer: &str) -> String {
+    pointer.replace('/', ".")
 }
 
 /// A resource variable `<R>_<what>`.
@@ -53,18 +54,19 @@ fn var(r: &Resource, what: Var) -> Option<Vec<u8>> {
     r.var(what).map(|v| job::bytes(v).to_vec())
 }
 
-/// `<R>_<what>`, else `keys` of the resource's version.json.
-fn var_or_version(r: &Resource, what: Var, keys: &[&str]) -> Result<Option<Vec<u8>>> {
+/// `<R>_<what>`, else the value at `pointer` (`/version/versionName`) in
+/// the resource's version.json (`null` counts as absent).
+fn var_or_version(r: &Resource, what: Var, pointer: &str) -> Result<Option<Vec<u8>>> {
     if let Some(v) = var(r, what) {
         return Ok(Some(v));
     }
     let Some(doc) = r.version_json()? else {
         return Ok(None);
     };
-    let at = walk(&doc, keys);
+    let at = doc.pointer(pointer);
     r.env.trace(format_args!(
-        "version.json .{}: {}",
-        keys.join("."),
+        "version.json {}: {}",
+        dotted(pointer),
         job::masked_json(at, true)
     ));
     Ok(at.filter(|v| !v.is_null()).map(jq_text))
@@ -73,7 +75,7 @@ fn var_or_version(r: &Resource, what: Var, keys: &[&str]) -> Result<Option<Vec<u
 /// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
 /// `None` when neither says (or the value is empty).
 pub fn resource_type(r: &Resource) -> Result<Option<String>> {
-    Ok(var_or_version(r, Var::Type, &["type"])?
+    Ok(var_or_version(r, Var::Type, "/type")?
         .filter(|t| !t.is_empty())
         .map(|t| String::from_utf8_lossy(&t).into_owned()))
 }
@@ -104,19 +106,19 @@ pub fn resource_field(
     env: &JobEnv,
     res: &str,
     what: Var,
-    keys: &[&str],
+    pointer: &str,
     out: &mut dyn Write,
 ) -> Result<()> {
     let r = env.resource(res);
-    let answer = var_or_version(&r, what, keys)?;
+    let answer = var_or_version(&r, what, pointer)?;
     print(
         env,
         out,
         answer,
         &format!(
-            "${} (or .{} of version.json)",
+            "${} (or {} of version.json)",
             r.var_name(what),
-            keys.join(".")
+            dotted(pointer)
         ),
     )
 }
@@ -156,7 +158,7 @@ pub fn state_path(r: &Resource) -> Result<Option<Vec<u8>>> {
         Some(v) => Some(v),
         None => match r.folder().filter(|d| d.is_dir()) {
             None => None,
-            Some(dir) => var_or_version(r, Var::Type, &["type"])?
+            Some(dir) => var_or_version(r, Var::Type, "/type")?
                 .filter(|t| !t.is_empty())
                 .map(|t| {
                     let mut p = dir.into_os_string().into_encoded_bytes();
@@ -183,7 +185,8 @@ pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result
         None => match r.version_json()? {
             None => None,
             Some(doc) => {
-                let found = walk(&doc, &["version", "propertyBag", "params"])
+                let found = doc
+                    .pointer("/version/propertyBag/params")
                     .and_then(|p| p.as_object())
                     .and_then(|p| {
                         let wanted = job::suffix(key);

@@ -29,29 +29,25 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::SanitizeShippableString(a) => get::sanitize(&a.text, out),
         C::ToUppercase(a) => get::to_uppercase(&a.text, out),
         C::GetResourceName(a) => get::resource_name(&a.res, out),
-        C::GetResourceId(a) => get::resource_field(env, &a.res, Var::Id, &["resourceId"], out),
+        C::GetResourceId(a) => get::resource_field(env, &a.res, Var::Id, "/resourceId", out),
         C::GetResourceMeta(a) => get::resource_meta(env, &a.res, out),
         C::GetResourceState(a) | C::GetResourcePath(a) => get::resource_state(env, &a.res, out),
         C::GetResourceOperation(a) => {
-            get::resource_field(env, &a.res, Var::Operation, &["operation"], out)
+            get::resource_field(env, &a.res, Var::Operation, "/operation", out)
         }
-        C::GetResourceType(a) => get::resource_field(env, &a.res, Var::Type, &["type"], out),
+        C::GetResourceType(a) => get::resource_field(env, &a.res, Var::Type, "/type", out),
         C::GetResourceEnv(a) => get::resource_env(env, &a.res, &a.env, out),
-        C::GetResourceVersionName(a) => get::resource_field(
-            env,
-            &a.res,
-            Var::VersionName,
-            &["version", "versionName"],
-            out,
-        ),
+        C::GetResourceVersionName(a) => {
+            get::resource_field(env, &a.res, Var::VersionName, "/version/versionName", out)
+        }
         C::GetResourceVersionId(a) => {
-            get::resource_field(env, &a.res, Var::VersionId, &["version", "versionId"], out)
+            get::resource_field(env, &a.res, Var::VersionId, "/version/versionId", out)
         }
         C::GetResourceVersionNumber(a) => get::resource_field(
             env,
             &a.res,
             Var::VersionNumber,
-            &["version", "versionNumber"],
+            "/version/versionNumber",
             out,
         ),
         C::GetParamsResource(a) => get::params(env, &a.res, &a.key, out),
