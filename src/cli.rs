@@ -14,6 +14,7 @@ use std::path::PathBuf;
 #[command(
     name = "shipctl",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHIPCTL_TARGET"), ")"),
     about = "Read a CI job's metadata and do its routine chores",
     disable_help_subcommand = true,
     // No effect on what is accepted (the top level requires no argument);

@@ -22,6 +22,7 @@ mod jdk;
 mod json;
 mod model;
 mod notify;
+mod platform;
 mod split;
 mod state;
 mod terms;

@@ -92,7 +92,7 @@ fn a_negative_index_fails_only_on_what_it_selects() {
 
 /// `shipctl get_json_value FILE PATH` under an address-space limit (KiB).
 fn within_memory(file: &Path, path: &str, kib: u64) -> std::process::Output {
-    let bin = env!("CARGO_BIN_EXE_shipctl");
+    let bin = crate::util::bin();
     Command::new("sh")
         .arg("-c")
         .arg(format!(
