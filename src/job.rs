@@ -50,8 +50,10 @@ pub fn suffix(name: &str) -> String {
 // ---------------------------------------------------------------------------
 // The environment
 
-/// One snapshot of the lookup environment. Nothing else reads process
-/// variables.
+/// One snapshot of the lookup environment: the process's variables, with
+/// `--env-file`'s over them. Every command reads the job's variables here
+/// and nowhere else (the process environment is read elsewhere only for
+/// the help's width, `COLUMNS`).
 pub struct JobEnv {
     vars: HashMap<OsString, OsString>,
     /// `--strict` or `SHIPCTL_STRICT` on (see `cli::env_switch`).

@@ -1,7 +1,8 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `aws`, `completions`, `state` and
-//! `replicate` (state), `util` (bump_version, replace, retry), `git`
-//! (get_git_changes), `split` (split_tests), `decrypt`, `notify`, `jdk`.
+//! `get` (resource and job information), `state` and `replicate` (state),
+//! `util` (bump_version, replace, retry), `git` (get_git_changes), `split`
+//! (split_tests), `decrypt`, `notify`, `jdk`, `aws` (configure_aws,
+//! aws_env), `ecr` (ecr_login), `completions`.
 
 pub mod aws;
 pub mod completions;
