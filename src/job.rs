@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
 // Name rules (§2)
@@ -277,6 +277,29 @@ impl JobFolder {
     pub fn resource_folder(&self, op: Operation, r: &Resource) -> PathBuf {
         self.operation_folder(op).join(r.name)
     }
+
+    /// `$JOB_PATH/IN/<name>/<type>` (or `OUT/…`): where a resource of type
+    /// `ty` keeps its files, what `replicate` and
+    /// `copy_file_from_resource_state` copy. A type that is not one plain
+    /// folder name (empty, `.`, `..`, `a/b`) is an error (exit 1) naming the
+    /// resource.
+    pub fn files_folder(&self, op: Operation, r: &Resource, ty: &str) -> Result<PathBuf> {
+        let mut parts = Path::new(ty).components();
+        match (parts.next(), parts.next()) {
+            (Some(Component::Normal(_)), None) => Ok(self.resource_folder(op, r).join(ty)),
+            _ => Err(exit::failure(format!(
+                "the type of resource {}, {ty:?}, is not a folder name",
+                r.name
+            ))),
+        }
+    }
+
+    /// `$JOB_PATH/IN/<name>/state` (or `OUT/…`): the folder
+    /// `copy_file_to_resource_state` copies into (OUT) and falls back to
+    /// (IN), as the original laid it out.
+    pub fn state_folder(&self, op: Operation, r: &Resource) -> PathBuf {
+        self.resource_folder(op, r).join("state")
+    }
 }
 
 /// A variable of a resource, `<R>_<SUFFIX>` (spec §2): the ones the
@@ -374,6 +397,17 @@ fn var_name(prefix: &str, what: Var) -> String {
 
 const PARAMS: &str = "PARAMS_";
 const INTEGRATION: &str = "INTEGRATION_";
+
+/// `<folder>/<type>` as bytes: where a resource whose folder is `folder`
+/// keeps its files, printed by `get_resource_state` when `$<R>_STATE` is
+/// not set. The type's bytes are appended as they are (nothing is read or
+/// written there; [`JobFolder::files_folder`] checks them).
+pub fn typed_folder(folder: PathBuf, ty: &[u8]) -> Vec<u8> {
+    let mut p = folder.into_os_string().into_encoded_bytes();
+    p.push(b'/');
+    p.extend_from_slice(ty);
+    p
+}
 
 /// A family of a resource's variables, for listing them (completion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1086,6 +1120,23 @@ mod tests {
         );
         assert!(env_of(&[("JOB_PATH", "")]).job_folder().is_none());
         assert!(env.job_state().is_err());
+    }
+
+    #[test]
+    fn types_are_folder_names() {
+        let env = env_of(&[("JOB_PATH", "/job")]);
+        let (job, r) = (env.job_folder().unwrap(), env.resource("r"));
+        assert_eq!(
+            job.files_folder(Operation::In, &r, "state").unwrap(),
+            Path::new("/job/IN/r/state")
+        );
+        for bad in ["", "..", "a/b", "/x", "."] {
+            assert!(job.files_folder(Operation::Out, &r, bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            job.state_folder(Operation::Out, &r),
+            Path::new("/job/OUT/r/state")
+        );
     }
 
     #[test]

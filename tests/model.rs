@@ -10,7 +10,8 @@
 //!   `"_NAME"`) or spells a resource variable (`"POINTER_REGION"`,
 //!   `"PARAMS_DB"`) — help text that shows the rule with placeholders
 //!   (`$<R>_PARAMS_<KEY>`) is documentation, not code, and is allowed;
-//! - the folder names `"IN"` and `"OUT"` of `$JOB_PATH`;
+//! - the folder names `"IN"`, `"OUT"` (and a resource's `"state"`) of
+//!   `$JOB_PATH`;
 //! - `dirs::`, `home_dir`, `getpw…` or `/etc/passwd` (the home folder is
 //!   `JobEnv::home`, users are `crate::user`).
 //!
@@ -224,7 +225,7 @@ fn problems(file: &str, piece: &Piece) -> Vec<String> {
             {
                 found.push(format!("spells a resource variable ({w})"));
             }
-            if s == "IN" || s == "OUT" {
+            if s == "IN" || s == "OUT" || s == "state" {
                 found.push("names a folder of $JOB_PATH".to_string());
             }
             if s.contains("/etc/passwd") && file != "user.rs" {
@@ -282,7 +283,7 @@ fn a(r: &Resource, env: &JobEnv, p: &str) {
     let y = env.raw(&format!("{p}_OPERATION"));
     let z = p.strip_suffix("_NAME");
     let w = r.var_name("POINTER_REGION");
-    let v = job.join("IN").join(name);
+    let v = job.join("IN").join(name).join("state");
     let f = dir.join(format!("{res}.env"));
     let h = dirs::home_dir();
     let u = std::fs::read_to_string("/etc/passwd");
@@ -310,7 +311,7 @@ fn a(r: &Resource, env: &JobEnv, p: &str) {
             "{expected:?} not found in {found:#?}"
         );
     }
-    assert_eq!(found.len(), 12, "{found:#?}");
+    assert_eq!(found.len(), 13, "{found:#?}");
 }
 
 #[test]

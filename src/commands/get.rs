@@ -160,12 +160,7 @@ pub fn state_path(r: &Resource) -> Result<Option<Vec<u8>>> {
             None => None,
             Some(dir) => var_or_version(r, Var::Type, "/type")?
                 .filter(|t| !t.is_empty())
-                .map(|t| {
-                    let mut p = dir.into_os_string().into_encoded_bytes();
-                    p.push(b'/');
-                    p.extend_from_slice(&t);
-                    p
-                }),
+                .map(|t| job::typed_folder(dir, &t)),
         },
     })
 }

@@ -101,14 +101,12 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
             from_dir.display()
         )));
     }
-    state::check_type(from, &type_from)?;
-    let files_src = from_dir.join(&type_from);
+    let files_src = job.files_folder(Operation::In, &from_res, &type_from)?;
     let files_dst = if to_job {
         env.job_state()?
     } else {
         let ty = type_to.as_deref().unwrap_or_default();
-        state::check_type(to, ty)?;
-        job.resource_folder(Operation::Out, &to_res).join(ty)
+        job.files_folder(Operation::Out, &to_res, ty)?
     };
     let files = copy_files && has_entries(&files_src)?;
 

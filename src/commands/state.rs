@@ -299,8 +299,7 @@ pub fn copy_file_from_resource_state(
             r.file("version.json").display()
         )));
     };
-    check_type(res, &ty)?;
-    let src = job.resource_folder(Operation::In, &r).join(&ty).join(&rel);
+    let src = job.files_folder(Operation::In, &r, &ty)?.join(&rel);
     if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the state of {res} ({}): nothing copied",
@@ -310,17 +309,6 @@ pub fn copy_file_from_resource_state(
         return Ok(());
     }
     copy_to(&src, to)
-}
-
-/// A resource type names a folder: it must be one plain name.
-pub fn check_type(res: &str, ty: &str) -> Result<()> {
-    let mut parts = Path::new(ty).components();
-    match (parts.next(), parts.next()) {
-        (Some(Component::Normal(_)), None) => Ok(()),
-        _ => Err(exit::failure(format!(
-            "the type of resource {res}, {ty:?}, is not a folder name"
-        ))),
-    }
 }
 
 /// copy_file_to_resource_state PATH RES (and its alias).
@@ -339,10 +327,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
     let src = if exists(path)? {
         path.to_path_buf()
     } else {
-        let from_in = job
-            .resource_folder(Operation::In, &r)
-            .join("state")
-            .join(name);
+        let from_in = job.state_folder(Operation::In, &r).join(name);
         if !exists(&from_in)? {
             crate::diag::notice(format_args!(
                 "{} exists neither here nor in {}: nothing copied",
@@ -353,7 +338,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
         }
         from_in
     };
-    let state = out.join("state");
+    let state = job.state_folder(Operation::Out, &r);
     fsutil::check_copy_source(&src)?;
     fsutil::refuse_copy_into_itself(&src, &state)?;
     ensure_folder(&state)?;
@@ -395,13 +380,5 @@ mod tests {
         assert!(multi_lines(&args(&[" "])).is_err());
         assert!(multi_lines(&args(&["=v"])).is_err());
         assert!(multi_lines(&args(&["A=1", ""])).is_err());
-    }
-
-    #[test]
-    fn types_are_folder_names() {
-        assert!(check_type("r", "state").is_ok());
-        for bad in ["", "..", "a/b", "/x", "."] {
-            assert!(check_type("r", bad).is_err(), "{bad}");
-        }
     }
 }
