@@ -13,8 +13,10 @@ mod diag;
 mod eval;
 mod exit;
 mod fsutil;
+mod glob;
 mod job;
 mod json;
+mod user;
 
 use clap::FromArgMatches;
 use std::ffi::OsString;
