@@ -920,7 +920,8 @@ pub fn help_of(name: &str) -> Option<&'static Help> {
 /// renderer would add 45 KB to it): `cargo run --example man > shipctl.1`
 /// prints it, and the release archives and packages carry it.
 pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let cmd = with_help(Cli::command());
+    // One page for every target: the version without the target triple.
+    let cmd = with_help(Cli::command()).long_version(None::<&'static str>);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
