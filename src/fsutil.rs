@@ -707,15 +707,18 @@ fn open_checked(path: &Path, write: bool) -> io::Result<File> {
 }
 
 /// Whether `path` is the root of a mount (a bind-mounted file): statx's
-/// `STATX_ATTR_MOUNT_ROOT` (Linux 5.8), else a device that differs from
-/// its folder's.
+/// `STATX_ATTR_MOUNT_ROOT` (Linux 5.8), else (older kernels, macOS) a
+/// device that differs from its folder's.
 fn is_mount_point(path: &Path) -> bool {
-    use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
-    let flags = AtFlags::NO_AUTOMOUNT | AtFlags::SYMLINK_NOFOLLOW;
-    if let Ok(s) = rustix::fs::statx(rustix::fs::CWD, path, flags, StatxFlags::BASIC_STATS)
-        && s.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT)
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     {
-        return s.stx_attributes.contains(StatxAttributes::MOUNT_ROOT);
+        use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
+        let flags = AtFlags::NO_AUTOMOUNT | AtFlags::SYMLINK_NOFOLLOW;
+        if let Ok(s) = rustix::fs::statx(rustix::fs::CWD, path, flags, StatxFlags::BASIC_STATS)
+            && s.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT)
+        {
+            return s.stx_attributes.contains(StatxAttributes::MOUNT_ROOT);
+        }
     }
     match (
         std::fs::symlink_metadata(path),
@@ -1493,14 +1496,9 @@ mod tests {
     fn other_kinds_are_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o644),
-            0,
-        )
-        .unwrap();
+        let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
         let err = read_file(&fifo).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -13,8 +13,10 @@ mod diag;
 mod eval;
 mod exit;
 mod fsutil;
+mod glob;
 mod job;
 mod json;
+mod user;
 
 /// What the integration tests call directly, besides the binary: the pure
 /// AWS pieces they judge against botocore, the AWS CLI and the AWS SigV4

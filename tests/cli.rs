@@ -20,6 +20,7 @@ mod hostile;
 mod inputs;
 mod jdk;
 mod json;
+mod model;
 mod notify;
 mod platform;
 mod split;

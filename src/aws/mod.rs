@@ -10,6 +10,7 @@ pub mod sigv4;
 use crate::job::JobEnv;
 use crate::{diag, exit, fsutil};
 use anyhow::Result;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The credentials and config files of the AWS CLI.
@@ -48,8 +49,9 @@ fn locate_one(env: &JobEnv, var: &str, name: &str) -> Result<PathBuf> {
             None => PathBuf::from(v),
         }),
         None => {
-            let home =
-                dirs::home_dir().ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
+            let home = env
+                .home()
+                .ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
             Ok(home.join(".aws").join(name))
         }
     }
@@ -89,27 +91,22 @@ fn expand_vars(env: &JobEnv, s: &str) -> String {
     out
 }
 
-/// Python's `os.path.expanduser`: `~` is `$HOME` (else the home folder),
-/// `~user` that user's home folder; otherwise the path is kept.
+/// Python's `os.path.expanduser`: `~` is `$HOME` as set — even empty,
+/// where [`JobEnv::home`] would look further — else the home folder of the
+/// current user, `~user` that user's home folder (both from the password
+/// database, [`crate::user`]); otherwise the path is kept.
 fn expand_user(env: &JobEnv, s: &str) -> String {
     let Some(after) = s.strip_prefix('~') else {
         return s.to_string();
     };
     let end = after.find('/').unwrap_or(after.len());
     let (user, tail) = after.split_at(end);
-    let home = if user.is_empty() {
-        match env.raw("HOME").and_then(|h| h.to_str()) {
-            Some(h) => Some(h.to_string()),
-            None => dirs::home_dir().map(|h| h.to_string_lossy().into_owned()),
-        }
-    } else {
-        std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
-            p.lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() > 5 && f[0] == user)
-                .map(|f| f[5].to_string())
-        })
+    let home = match user {
+        "" if env.raw("HOME").is_some_and(OsStr::is_empty) => Some(PathBuf::new()),
+        "" => env.home(),
+        user => crate::user::home_of(user),
     };
+    let home = home.map(|h| h.to_string_lossy().into_owned());
     match home {
         Some(h) => {
             let joined = format!("{}{tail}", h.trim_end_matches('/'));
@@ -223,13 +220,9 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
 
     fn env(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     #[test]
