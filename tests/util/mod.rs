@@ -257,6 +257,24 @@ pub fn contains(part: impl Into<String>) -> Matcher {
     })
 }
 
+/// Does `stderr` keep the error contract (GUIDE, src/diag.rs): one
+/// `shipctl: error: …` line, whole, first — clap's usage lines may follow a
+/// usage error — and no other `shipctl:` line?
+pub fn is_error_line(stderr: &str) -> bool {
+    stderr.starts_with("shipctl: error: ")
+        && stderr.ends_with('\n')
+        && stderr.lines().filter(|l| l.starts_with("shipctl:")).count() == 1
+}
+
+/// The error contract as a matcher (see [`is_error_line`]): for a refusal
+/// whose words another test states, or whose paths vary.
+pub fn error_line() -> Matcher {
+    matching(
+        "one `shipctl: error: …` line (clap's usage lines may follow)",
+        is_error_line,
+    )
+}
+
 /// Anything: for a stream the test itself compares right after the run (a
 /// list of lines, a parsed document), which `what` names.
 pub fn compared_below(what: impl Into<String>) -> Matcher {
@@ -793,6 +811,21 @@ pub fn can_mount() -> bool {
         }
         None => true,
     }
+}
+
+#[test]
+fn the_error_contract_is_one_error_line() {
+    assert!(is_error_line("shipctl: error: f.json not found\n"));
+    assert!(is_error_line(
+        "shipctl: error: the following required arguments were not provided: <RES>\nUsage: shipctl aws_env <RES>\n"
+    ));
+    assert!(!is_error_line(""));
+    assert!(!is_error_line("shipctl: error: half a line"));
+    assert!(!is_error_line("shipctl: warning: w\nshipctl: error: e\n"));
+    assert!(!is_error_line("shipctl: error: e\nshipctl: error: again\n"));
+    assert!(!is_error_line(
+        "thread 'main' panicked at src/main.rs:1:1\n"
+    ));
 }
 
 #[test]
