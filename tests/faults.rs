@@ -10,6 +10,7 @@
 //!
 //! `cargo test faults -- --nocapture` prints the matrix.
 
+use crate::util::{Expect, Matcher, Test, error_line, is_error_line, is_notes, matching, notes};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -635,11 +636,15 @@ pub fn reference(w: &Writer, with_target: bool) -> (i32, Snapshot) {
     let sandbox = sandbox(w, with_target);
     let root = sandbox.path();
     let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
-    let out = command(crate::util::bin(), w, root)
-        .args(&args)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap_or(-1);
+    let mut cmd = command(crate::util::bin(), w, root);
+    cmd.args(&args);
+    // It works (saying at most what it did), or fails with one error line.
+    let mut works_or_fails = Expect::new().stderr(notes());
+    for code in [1, 82, 99, 100] {
+        works_or_fails = works_or_fails.or(Expect::new().status(code).stderr(error_line()));
+    }
+    let out = Test::with(cmd).expect(works_or_fails).run();
+    let code = out.output.status.code().unwrap_or(-1);
     (code, snapshot(&root.join(w.dir)))
 }
 
@@ -683,6 +688,37 @@ fn one_line(stderr: &str) -> Result<&str, String> {
     match stderr.strip_suffix('\n') {
         Some(line) if !line.contains('\n') => Ok(line),
         _ => Err(format!("stderr is not one line: {stderr:?}")),
+    }
+}
+
+/// stderr keeps the error contract (see `util::is_error_line`).
+fn error_line_of(stderr: &str) -> Result<(), String> {
+    match is_error_line(stderr) {
+        true => Ok(()),
+        false => Err(format!("stderr is not one error line: {stderr:?}")),
+    }
+}
+
+/// A success says nothing — configure_aws one `shipctl:` line of what it
+/// did (after any warnings): the file written, or the profile removed —
+/// and never an error.
+fn said_only_what_it_did(w: &Writer, o: &Outcome) -> Result<(), String> {
+    let (ok, want) = match w.name {
+        "configure_aws --remove" => (
+            is_notes(&o.stderr)
+                && o.stderr
+                    .contains("shipctl: AWS profile \"other\" removed ("),
+            "shipctl: lines, the last the profile removed",
+        ),
+        name if name.starts_with("configure_aws") => (
+            is_notes(&o.stderr) && o.stderr.contains(&format!("written to {}", o.shown)),
+            "shipctl: lines, the last naming the file written",
+        ),
+        _ => (o.stderr.is_empty(), "nothing"),
+    };
+    match ok {
+        true => Ok(()),
+        false => Err(format!("stderr {:?} (want {want})", o.stderr)),
     }
 }
 
@@ -735,6 +771,7 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
             return Err(format!("exit {} (want 1); stderr {:?}", o.status, o.stderr));
         }
         let line = one_line(&o.stderr)?;
+        error_line_of(&o.stderr)?;
         // The file, or its folder where the folder refused the temporary.
         let folder = format!("{}: ", Path::new(&target).parent().unwrap().display());
         let named = line.contains(&target) || line.contains(&folder);
@@ -868,9 +905,7 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
             if o.status != 0 {
                 return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
             }
-            if !o.stderr.is_empty() && !w.name.starts_with("configure_aws") {
-                return Err(format!("stderr {:?}", o.stderr));
-            }
+            said_only_what_it_did(w, o)?;
             let (code, reference) = reference(w, true);
             let Some(want) = data_of(&reference, w.file).filter(|_| code == 0) else {
                 return Err(format!("the fault-free reference run exited {code}"));
@@ -904,6 +939,7 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
                     if o.status != 0 {
                         return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
                     }
+                    said_only_what_it_did(w, o)?;
                     let Some(Node::File { data, .. }) = o.after.get(Path::new(&missing)) else {
                         return Err(format!("{missing} (the link's target) was not created"));
                     };
@@ -926,6 +962,10 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
                         ));
                     }
                     only_changed(w, o, &also_written(w, o, &reference))?;
+                    match code {
+                        0 => said_only_what_it_did(w, o)?,
+                        _ => error_line_of(&o.stderr)?,
+                    }
                     let what = match code {
                         0 => "exit 0, no file to change (none created)".to_string(),
                         code => format!(
@@ -1009,7 +1049,7 @@ fn no_write_permission() {
 
 /// Run `script` (sh, after `set -e`) in a private mount namespace with the
 /// sandbox's hermetic environment plus `env`; `$BIN` is the binary.
-fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::process::Output {
+fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> Test {
     let w = &writers()[0];
     let mut cmd = command("timeout", w, root);
     cmd.args(["-s", "KILL", "120", "unshare"])
@@ -1019,7 +1059,7 @@ fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::proc
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    Test::with(cmd)
 }
 
 /// A job whose resource `keys` has an AWS integration; credentials in
@@ -1052,16 +1092,18 @@ fn aws_env(root: &Path) -> Vec<(&'static str, PathBuf)> {
 /// folders) changed.
 fn neither_written(root: &Path, script: &str, cause: &str) {
     let creds_before = snapshot(&root.join("home/.aws"));
-    let out = in_namespace(root, &aws_env(root), script);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    let config = root.join("cfg/config");
-    assert!(
-        stderr.contains(&config.display().to_string()) && stderr.contains(cause),
-        "stderr should name {} and {cause:?}: {stderr}",
-        config.display()
+    let config = root.join("cfg/config").display().to_string();
+    let cause = cause.to_string();
+    let names = matching(
+        format!("one `shipctl: error:` line naming {config} and {cause:?}"),
+        move |t| {
+            is_error_line(t) && t.lines().count() == 1 && t.contains(&config) && t.contains(&cause)
+        },
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    in_namespace(root, &aws_env(root), script)
+        .status(1)
+        .stderr(names)
+        .run();
     let mut after = snapshot(&root.join("home/.aws"));
     after.remove(Path::new("credentials.lock"));
     let d = diff(&creds_before, &after);
@@ -1161,15 +1203,9 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("small.yml"), "v=$X\n").unwrap();
     let run = |args: &[&str]| {
-        crate::util::command()
-            .args(args)
-            .env_clear()
-            .env("X", "1")
-            .current_dir(&work)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut cmd = crate::util::command();
+        cmd.args(args).env_clear().env("X", "1").current_dir(&work);
+        Test::with(cmd)
     };
     // Kill `replace` of a big file while its temporary file exists (it
     // streams for a while; the file grows until one is caught mid-write).
@@ -1178,18 +1214,21 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
         let line = b"key: $X and more text to copy around\n";
         let big: Vec<u8> = line.iter().copied().cycle().take(size).collect();
         std::fs::write(work.join("big.yml"), &big).unwrap();
-        let mut child = run(&["replace", "big.yml"]);
+        // Killed, silent; or finished before the kill, as a replace does.
+        let mut child = run(&["replace", "big.yml"])
+            .expect(Expect::new().signal(9).or(Expect::new()))
+            .spawn();
         let started = Instant::now();
         let mut seen = Vec::new();
         while started.elapsed() < Duration::from_secs(30) {
             seen = temporaries(&work);
-            if !seen.is_empty() || child.try_wait().unwrap().is_some() {
+            if !seen.is_empty() || child.finished() {
                 break;
             }
             std::thread::sleep(Duration::from_micros(200));
         }
-        let _ = child.kill();
-        let status = child.wait().unwrap();
+        child.kill();
+        let status = child.wait().output.status;
         let left = temporaries(&work);
         if !seen.is_empty() && !status.success() && !left.is_empty() {
             break left;
@@ -1206,12 +1245,7 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     let held = std::fs::File::open(&live).unwrap();
     held.lock().unwrap();
     // The next call in that folder removes the dead writer's file only.
-    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run(&["replace", "small.yml"]).run();
     assert_eq!(
         std::fs::read_to_string(work.join("small.yml")).unwrap(),
         "v=1\n"
@@ -1219,8 +1253,7 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     assert_eq!(temporaries(&work), [".shipctl.1.alive000000.tmp"]);
     // Once its writer is gone, it goes too.
     drop(held);
-    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
-    assert!(out.status.success());
+    run(&["replace", "small.yml"]).run();
     assert!(temporaries(&work).is_empty(), "{:?}", temporaries(&work));
 }
 
@@ -1241,18 +1274,12 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
         std::fs::Permissions::from_mode(0o500),
     )
     .unwrap();
-    let out = crate::util::command()
-        .args(["copy_file_to_state", "tree"])
+    let mut cmd = crate::util::command();
+    cmd.args(["copy_file_to_state", "tree"])
         .env_clear()
         .env("JOB_STATE", &state)
-        .current_dir(&work)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .current_dir(&work);
+    Test::with(cmd).run();
     assert!(!stale.exists());
     assert_eq!(std::fs::read(state.join("tree/sub/f")).unwrap(), b"x");
     assert!(temporaries(&state).is_empty());
@@ -1304,9 +1331,11 @@ cd "$PWD"
         .env("HOSTC", &host_config)
         .env("BIN", crate::util::bin());
         let before = snapshot(&d);
-        let out = cmd.output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        let said = match name.starts_with("configure_aws") {
+            true => notes(),
+            false => Matcher::from(""),
+        };
+        Test::with(cmd).stderr(said).run();
         let (code, reference) = reference(&w, true);
         assert_eq!(code, 0);
         assert_eq!(

@@ -275,6 +275,24 @@ pub fn error_line() -> Matcher {
     )
 }
 
+/// Does `stderr` hold only what a successful run may say: whole
+/// `shipctl: ` lines (what was done, a warning), none an error, or nothing?
+pub fn is_notes(stderr: &str) -> bool {
+    (stderr.is_empty() || stderr.ends_with('\n'))
+        && stderr
+            .lines()
+            .all(|l| l.starts_with("shipctl: ") && !l.starts_with("shipctl: error: "))
+}
+
+/// [`is_notes`] as a matcher: for a success whose words another test
+/// states.
+pub fn notes() -> Matcher {
+    matching(
+        "nothing, or whole `shipctl: ` lines, none an error",
+        is_notes,
+    )
+}
+
 /// Anything: for a stream the test itself compares right after the run (a
 /// list of lines, a parsed document), which `what` names.
 pub fn compared_below(what: impl Into<String>) -> Matcher {
