@@ -6,6 +6,8 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod aws;
+#[cfg(test)]
+mod budget;
 pub mod cli;
 mod commands;
 mod complete;

@@ -17,8 +17,8 @@
 //! Differences are grouped in classes; only the classes documented in the
 //! README ("Where shipctl and botocore differ") may occur.
 //!
-//! Knobs: `SHIPCTL_DIFF_SECS` (time budget, default 3), `SHIPCTL_DIFF_CASES`
-//! (a fixed number of cases instead), `SHIPCTL_DIFF_SEED` (default below),
+//! Knobs: `SHIPCTL_DIFF_SECS` (time budget, default 3, and at most 2000
+//! cases), `SHIPCTL_DIFF_CASES` (a fixed number of cases instead), `SHIPCTL_DIFF_SEED` (default below),
 //! `SHIPCTL_DIFF_ONLY` (run one case by its number, to reproduce it),
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
@@ -732,6 +732,8 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
     let fixed = env_num("SHIPCTL_DIFF_CASES");
     let only = env_num("SHIPCTL_DIFF_ONLY");
     let budget = Duration::from_secs(env_num("SHIPCTL_DIFF_SECS").unwrap_or(3));
+    // Bounded by count as well as by time.
+    const MAX_CASES: u64 = 2000;
     let start = Instant::now();
     let mut found = Findings::default();
     let mut n = only.unwrap_or(0);
@@ -740,7 +742,7 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
         let done = match (only, fixed) {
             (Some(_), _) => ran == 1,
             (None, Some(c)) => ran >= c,
-            (None, None) => start.elapsed() >= budget,
+            (None, None) => start.elapsed() >= budget || ran >= MAX_CASES,
         };
         if done {
             break;
