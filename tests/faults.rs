@@ -14,7 +14,7 @@ use crate::util::{Expect, Matcher, Test, error_line, is_error_line, is_notes, ma
 use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Inside the namespace, the binary is killed after this long: a hang is a
@@ -542,9 +542,11 @@ fn command(program: &str, w: &Writer, root: &Path) -> Command {
 /// What one call did.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The binary's status, as the harness saw it.
     pub status: i32,
-    pub stdout: String,
     pub stderr: String,
+    /// The harness's verdict on status, stdout and stderr (see [`expect`]).
+    pub verdict: Result<(), String>,
     pub before: Snapshot,
     pub after: Snapshot,
     /// The folder as seen outside the namespace afterwards.
@@ -581,9 +583,11 @@ pub fn run_faulted(w: &Writer, fault: Fault) -> Outcome {
 cd "$PWD"
 cp -a "$D" "$SNAP/before"
 set +e
-{runner} timeout -s KILL {HANG_SECS} "$BIN" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
-echo $? >"$OUT/status"
+: >"$OUT/started"
+{runner} timeout -s KILL {HANG_SECS} "$BIN" "$@"
+status=$?
 cp -a "$D" "$SNAP/after"
+exit $status
 "#,
         setup = fault_setup(fault)
     );
@@ -599,33 +603,123 @@ cp -a "$D" "$SNAP/after"
         .env("TMPL", root.join("tmpl"))
         .env("SNAP", root.join("snap"))
         .env("OUT", root.join("out"))
-        .env("BIN", crate::util::bin())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("BIN", crate::util::bin());
     let started = Instant::now();
-    let output = cmd.output().unwrap();
+    let (out, verdict) = Test::with(cmd).expect(expect(w, fault, root)).try_run();
     let elapsed = started.elapsed();
-    let status_file = root.join("out/status");
     assert!(
-        status_file.exists(),
+        root.join("out/started").exists(),
         "{} × {fault:?}: the fault could not be set up: {}{}",
         w.name,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        out.stdout_str(),
+        out.stderr_str()
     );
-    let read = |name: &str| {
-        String::from_utf8_lossy(&std::fs::read(root.join("out").join(name)).unwrap()).into_owned()
-    };
     Outcome {
-        status: read("status").trim().parse().unwrap(),
-        stdout: read("stdout"),
-        stderr: read("stderr"),
+        status: out.output.status.code().unwrap_or(-1),
+        stderr: out.stderr_str(),
+        verdict,
         before: snapshot(&root.join("snap/before")),
         after: snapshot(&root.join("snap/after")),
         outside: snapshot(&d),
         host_file: std::fs::read(&host).unwrap(),
         elapsed,
         shown: expand(w.shown, root),
+    }
+}
+
+/// What the binary must show for `w` under `fault` (status, stdout and
+/// stderr, checked by the harness): nothing on stdout ever; a success says
+/// nothing (configure_aws only what it did); a failure is one
+/// `shipctl: error:` line naming the file and the cause.
+fn expect(w: &Writer, fault: Fault, root: &Path) -> Expect {
+    let target = expand(w.shown, root);
+    let folder = format!("{}: ", Path::new(&target).parent().unwrap().display());
+    let fails = |code: i32, what: String, rule: Box<dyn Fn(&str) -> bool + Send + Sync>| {
+        let what = format!("one `shipctl: error: ` line, {what}");
+        Expect::new().status(code).stderr(matching(what, move |t| {
+            is_error_line(t) && t.lines().count() == 1 && rule(t.trim_end())
+        }))
+    };
+    let works = || Expect::new().stderr(said(w, &target));
+    if w.mirrors
+        && matches!(
+            fault,
+            Fault::SymlinkLoop
+                | Fault::DanglingLink
+                | Fault::Fifo
+                | Fault::Folder
+                | Fault::BindMountedFile
+        )
+    {
+        // The folder becomes a copy of the source, silently.
+        return Expect::new();
+    }
+    match fault {
+        Fault::FullDisk | Fault::ReadOnly | Fault::NoPermission => {
+            let cause = match fault {
+                Fault::FullDisk => "No space left on device",
+                Fault::ReadOnly => "Read-only file system",
+                _ => "Permission denied",
+            };
+            let t = target.clone();
+            fails(
+                1,
+                format!("naming {target} (or its folder) and {cause:?}"),
+                Box::new(move |l| (l.contains(&t) || l.contains(&folder)) && l.contains(cause)),
+            )
+        }
+        Fault::SymlinkLoop => {
+            let end = format!("symbolic link loop at {target}");
+            fails(
+                1,
+                format!("ending {end:?}"),
+                Box::new(move |l| l.ends_with(&end)),
+            )
+        }
+        Fault::Fifo => {
+            let end = format!("{target} is a FIFO (named pipe), not a regular file");
+            fails(
+                1,
+                format!("ending {end:?}"),
+                Box::new(move |l| l.ends_with(&end)),
+            )
+        }
+        // TO is an existing folder: the copy goes inside it, as cp does.
+        Fault::Folder if w.args[0].starts_with("copy_file_from") => Expect::new(),
+        Fault::Folder => {
+            let code = if w.args[0] == "replace" { 82 } else { 1 };
+            let t = target.clone();
+            fails(
+                code,
+                format!("saying {target} is a folder"),
+                Box::new(move |l| l.contains(&t) && l.contains("folder")),
+            )
+        }
+        Fault::BindMountedFile => works(),
+        // As without the link: what the fault-free run does with no file.
+        Fault::DanglingLink => match reference(w, false).0 {
+            0 => works(),
+            code => fails(code, "as without the link".into(), Box::new(|_| true)),
+        },
+    }
+}
+
+/// What a success of `w` says on stderr: nothing — configure_aws one
+/// `shipctl:` line of what it did (after any warnings): the file written,
+/// or the profile removed — and never an error.
+fn said(w: &Writer, target: &str) -> Matcher {
+    match w.name {
+        "configure_aws --remove" => matching("shipctl: lines, one the profile removed", |t| {
+            is_notes(t) && t.contains("shipctl: AWS profile \"other\" removed (")
+        }),
+        name if name.starts_with("configure_aws") => {
+            let written = format!("written to {target}");
+            matching(
+                format!("shipctl: lines, one saying {written:?}"),
+                move |t| is_notes(t) && t.contains(&written),
+            )
+        }
+        _ => Matcher::from(""),
     }
 }
 
@@ -691,37 +785,6 @@ fn one_line(stderr: &str) -> Result<&str, String> {
     }
 }
 
-/// stderr keeps the error contract (see `util::is_error_line`).
-fn error_line_of(stderr: &str) -> Result<(), String> {
-    match is_error_line(stderr) {
-        true => Ok(()),
-        false => Err(format!("stderr is not one error line: {stderr:?}")),
-    }
-}
-
-/// A success says nothing — configure_aws one `shipctl:` line of what it
-/// did (after any warnings): the file written, or the profile removed —
-/// and never an error.
-fn said_only_what_it_did(w: &Writer, o: &Outcome) -> Result<(), String> {
-    let (ok, want) = match w.name {
-        "configure_aws --remove" => (
-            is_notes(&o.stderr)
-                && o.stderr
-                    .contains("shipctl: AWS profile \"other\" removed ("),
-            "shipctl: lines, the last the profile removed",
-        ),
-        name if name.starts_with("configure_aws") => (
-            is_notes(&o.stderr) && o.stderr.contains(&format!("written to {}", o.shown)),
-            "shipctl: lines, the last naming the file written",
-        ),
-        _ => (o.stderr.is_empty(), "nothing"),
-    };
-    match ok {
-        true => Ok(()),
-        false => Err(format!("stderr {:?} (want {want})", o.stderr)),
-    }
-}
-
 /// `after` is `before` but for the entries `changed` (which must be as
 /// given) and any new empty lock file `w` may leave.
 fn only_changed(w: &Writer, o: &Outcome, changed: &[(&str, Option<Node>)]) -> Result<(), String> {
@@ -763,15 +826,14 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
     if o.status >= 128 {
         return Err(format!("crashed: status {}", o.status));
     }
-    if !o.stdout.is_empty() {
-        return Err(format!("stdout not empty: {:?}", o.stdout));
-    }
+    // Status, stdout and stderr: as `expect` said (the harness's verdict);
+    // below, the folder.
+    o.verdict.clone()?;
     let fail = |cause: &str| -> Result<String, String> {
         if o.status != 1 {
             return Err(format!("exit {} (want 1); stderr {:?}", o.status, o.stderr));
         }
         let line = one_line(&o.stderr)?;
-        error_line_of(&o.stderr)?;
         // The file, or its folder where the folder refused the temporary.
         let folder = format!("{}: ", Path::new(&target).parent().unwrap().display());
         let named = line.contains(&target) || line.contains(&folder);
@@ -905,7 +967,6 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
             if o.status != 0 {
                 return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
             }
-            said_only_what_it_did(w, o)?;
             let (code, reference) = reference(w, true);
             let Some(want) = data_of(&reference, w.file).filter(|_| code == 0) else {
                 return Err(format!("the fault-free reference run exited {code}"));
@@ -939,7 +1000,6 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
                     if o.status != 0 {
                         return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
                     }
-                    said_only_what_it_did(w, o)?;
                     let Some(Node::File { data, .. }) = o.after.get(Path::new(&missing)) else {
                         return Err(format!("{missing} (the link's target) was not created"));
                     };
@@ -962,10 +1022,6 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
                         ));
                     }
                     only_changed(w, o, &also_written(w, o, &reference))?;
-                    match code {
-                        0 => said_only_what_it_did(w, o)?,
-                        _ => error_line_of(&o.stderr)?,
-                    }
                     let what = match code {
                         0 => "exit 0, no file to change (none created)".to_string(),
                         code => format!(
