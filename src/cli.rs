@@ -111,6 +111,13 @@ positionals!(ResKey {
     key: String,
 });
 
+positionals!(ResPath {
+    /// Resource name
+    res: String,
+    /// Key, or a path such as a.b[0].c or ["odd.key"] (case kept, as jq reads it)
+    key: String,
+});
+
 positionals!(Text {
     /// The string
     text as "S": String,
@@ -167,8 +174,8 @@ pub enum Command {
     GetResourceVersionId(Res),
     GetResourceVersionNumber(Res),
     GetParamsResource(ResKey),
-    GetResourceVersionKey(ResKey),
-    GetResourcePointerKey(ResKey),
+    GetResourceVersionKey(ResPath),
+    GetResourcePointerKey(ResPath),
     GetIntegrationResource(IntegrationResource),
     GetIntegrationResourceKeys(Res),
     GetIntegrationResourceField(ResKey),
@@ -1153,10 +1160,10 @@ const FAST: &[(&str, FastParse)] = {
             Some(C::GetParamsResource(ResKey::fast(a)?))
         }),
         ("get_resource_version_key", |a| {
-            Some(C::GetResourceVersionKey(ResKey::fast(a)?))
+            Some(C::GetResourceVersionKey(ResPath::fast(a)?))
         }),
         ("get_resource_pointer_key", |a| {
-            Some(C::GetResourcePointerKey(ResKey::fast(a)?))
+            Some(C::GetResourcePointerKey(ResPath::fast(a)?))
         }),
         ("get_integration_resource_keys", |a| {
             Some(C::GetIntegrationResourceKeys(Res::fast(a)?))
