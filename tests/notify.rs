@@ -375,7 +375,7 @@ fn unknown_option_or_missing_value_is_a_usage_error() {
             &["--icon-url=x"][..],
             format!(
                 "unexpected argument '--icon-url' found\n  tip: a similar argument exists: \
-                 '--icon_url'\nUsage: shipctl notify --icon_url <URL> <RES>\n{more}"
+                 '--icon_url'\nUsage: shipctl notify <RES>\n{more}"
             ),
         ),
         (
@@ -386,7 +386,7 @@ fn unknown_option_or_missing_value_is_a_usage_error() {
             &["--Text=x"],
             format!(
                 "unexpected argument '--Text' found\n  tip: a similar argument exists: \
-                 '--text'\nUsage: shipctl notify --text <TEXT> <RES>\n{more}"
+                 '--text'\nUsage: shipctl notify <RES>\n{more}"
             ),
         ),
         (
