@@ -172,9 +172,16 @@ impl JobEnv {
         }
     }
 
-    /// `$JOB_INTEGRATIONS/<name>`, for an integration attached to the job.
-    pub fn job_integration_folder(&self, name: &str) -> Option<PathBuf> {
-        self.path_var("JOB_INTEGRATIONS").map(|d| d.join(name))
+    /// `$JOB_INTEGRATIONS/<name>`, for an integration attached to the job;
+    /// `None` when the variable is unset or empty. A name with `/` or `..`
+    /// in it would leave that folder: usage error (99), as for a resource.
+    pub fn job_integration_folder(&self, name: &str) -> Result<Option<PathBuf>> {
+        if name.contains('/') || name.contains("..") {
+            return Err(exit::usage(format!(
+                "integration name {name:?} would leave $JOB_INTEGRATIONS (it contains '/' or '..')"
+            )));
+        }
+        Ok(self.path_var("JOB_INTEGRATIONS").map(|d| d.join(name)))
     }
 
     /// `$JOB_PATH`, the job's folder (traced as a path); `None` when unset

@@ -425,3 +425,29 @@ fn example_job_environment_answers() {
         .stdout("web\n")
         .run();
 }
+
+/// An integration name is a folder name under $JOB_INTEGRATIONS: one with
+/// `/` or `..` would read another folder's files, and is refused (99).
+#[test]
+fn an_integration_name_cannot_leave_job_integrations() {
+    for args in [
+        &["get_integration_keys", "../secret"][..],
+        &["get_integration_field", "../secret", "password"],
+        &["get_integration_field", "a/b", "password"],
+    ] {
+        let t = Test::new()
+            .file("job/ints/ok/integration.env", "PASSWORD=1\n")
+            .file("job/secret/integration.env", "PASSWORD=hunter2\n")
+            .file("job/secret/integration.json", r#"{"password": "hunter2"}"#);
+        let ints = t.root().join("job/ints");
+        let name = args[1];
+        t.env("JOB_INTEGRATIONS", ints)
+            .args(args)
+            .status(99)
+            .stderr(format!(
+                "shipctl: error: integration name {name:?} would leave $JOB_INTEGRATIONS (it \
+                 contains '/' or '..')\n"
+            ))
+            .run();
+    }
+}

@@ -372,8 +372,24 @@ fn bump_version_refusal_names_the_problem() {
     Test::new()
         .args(["bump_version", "-1.2.3", "patch"])
         .stderr(
-            "shipctl: error: invalid version \"-1.2.3\": expected MAJOR.MINOR.PATCH, optionally \
-             with a leading v\n",
+            "shipctl: error: invalid version \"-1.2.3\": the only prefix allowed is a lower-case \
+             v (not \"-\")\n",
+        )
+        .status(99)
+        .run();
+    Test::new()
+        .args(["bump_version", "V1.2.3", "patch"])
+        .stderr(
+            "shipctl: error: invalid version \"V1.2.3\": the only prefix allowed is a lower-case \
+             v (not \"V\")\n",
+        )
+        .status(99)
+        .run();
+    Test::new()
+        .args(["bump_version", "x", "patch"])
+        .stderr(
+            "shipctl: error: invalid version \"x\": expected MAJOR.MINOR.PATCH, optionally with a \
+             leading v\n",
         )
         .status(99)
         .run();

@@ -369,9 +369,9 @@ fn print_keys(env: &JobEnv, file: &Path, out: &mut dyn Write) -> Result<()> {
 }
 
 /// `$JOB_INTEGRATIONS/<integration>`, the folder of an integration
-/// attached to the job; unset → usage error naming the variable.
+/// attached to the job; unset, or a name that would leave it → usage error.
 fn job_integration(env: &JobEnv, integration: &str) -> Result<std::path::PathBuf> {
-    env.job_integration_folder(integration).ok_or_else(|| {
+    env.job_integration_folder(integration)?.ok_or_else(|| {
         exit::usage(format!(
             "$JOB_INTEGRATIONS is not set, so integration {integration:?} cannot be found"
         ))
