@@ -755,10 +755,15 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
             Some(b'"') => {
                 let mut v = Vec::new();
                 let mut j = value_start + 1;
+                // An unterminated value is named where it starts.
+                let opened_at = line_no;
                 loop {
                     match bytes.get(j) {
                         None => {
-                            return Err(bad(line_no, "unterminated double-quoted value".into()));
+                            return Err(bad(
+                                opened_at,
+                                "unterminated double-quoted value (it starts on this line)".into(),
+                            ));
                         }
                         Some(b'"') => break,
                         Some(b'\\')
@@ -781,7 +786,10 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
             Some(b'\'') => {
                 let start = value_start + 1;
                 let Some(len) = bytes[start..].iter().position(|&b| b == b'\'') else {
-                    return Err(bad(line_no, "unterminated single-quoted value".into()));
+                    return Err(bad(
+                        line_no,
+                        "unterminated single-quoted value (it starts on this line)".into(),
+                    ));
                 };
                 let v = bytes[start..start + len].to_vec();
                 line_no += v.iter().filter(|&&b| b == b'\n').count();

@@ -192,7 +192,8 @@ fn malformed_files_exit_1_with_a_message() {
     let job = t.job().display().to_string();
     t.args(["get_integration_resource_keys", "app"])
         .stderr(format!(
-            "shipctl: error: {job}/IN/app/integration.env:3: unterminated double-quoted value\n"
+            "shipctl: error: {job}/IN/app/integration.env:2: unterminated double-quoted value (it \
+             starts on this line)\n"
         ))
         .status(1)
         .run();
@@ -378,7 +379,7 @@ fn env_file_values_and_errors() {
     Test::new()
         .file("work/job.env", "APP_ID=\"unterminated\n")
         .args(["--env-file=job.env", "get_resource_id", "app"])
-        .stderr("shipctl: error: job.env:2: unterminated double-quoted value\n")
+        .stderr("shipctl: error: job.env:1: unterminated double-quoted value (it starts on this line)\n")
         .status(1)
         .run();
 }

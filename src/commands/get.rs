@@ -248,7 +248,10 @@ fn version_path(
     let file = r.file("version.json");
     let doc = job::required(r.version_json()?, &file)?;
     let found = json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
-    print_found(env, out, found, &format!("{key} in {}", file.display()))
+    // Named as jq would reach it: `.version.propertyBag.nokey`.
+    let dot = if key.starts_with('[') { "" } else { "." };
+    let shown = format!(".{}{dot}{key}", base.join("."));
+    print_found(env, out, found, &format!("{shown} in {}", file.display()))
 }
 
 pub fn version_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {

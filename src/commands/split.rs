@@ -26,8 +26,8 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
     let pattern = Pattern::new(&a.name_glob);
     let mut tests = Vec::new();
     let prefix = a.test_path.as_os_str().as_bytes().to_vec();
-    walk(&a.test_path, &prefix, &mut |path, name| {
-        if pattern.matches(&String::from_utf8_lossy(name)) {
+    walk(&a.test_path, &prefix, &mut |path, name, other| {
+        if other.is_none() && pattern.matches(&String::from_utf8_lossy(name)) {
             tests.push(path);
         }
     })?;
@@ -190,10 +190,14 @@ fn shard(env: &JobEnv) -> Result<(usize, usize)> {
     Ok((number.unwrap_or(1), count.unwrap_or(1)))
 }
 
-/// Call `found(path, base name)` for every regular file under `dir`, the
-/// path written as `find` prints it (`prefix` is how `dir` is written).
-/// Symbolic links are not followed.
-fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Result<()> {
+/// What [`walk`] calls for each entry: `(path, base name, what)`.
+type Found<'a> = dyn FnMut(Vec<u8>, &[u8], Option<&str>) + 'a;
+
+/// Call `found(path, base name, what)` for every entry under `dir` that is
+/// not a folder, the path written as `find` prints it (`prefix` is how
+/// `dir` is written); `what` is `None` for a regular file, else what it is
+/// instead. Symbolic links are not followed.
+fn walk(dir: &Path, prefix: &[u8], found: &mut Found) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))?;
     for entry in entries {
@@ -210,7 +214,15 @@ fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Res
         if kind.is_dir() {
             walk(&entry.path(), &path, found)?;
         } else if kind.is_file() {
-            found(path, name.as_bytes());
+            found(path, name.as_bytes(), None);
+        } else if kind.is_symlink() {
+            found(
+                path,
+                name.as_bytes(),
+                Some("a symbolic link, which is not followed"),
+            );
+        } else {
+            found(path, name.as_bytes(), Some("not a regular file"));
         }
     }
     Ok(())
@@ -245,10 +257,13 @@ fn report_times(dir: &Path) -> Result<Times> {
     }
     let prefix = dir.as_os_str().as_bytes().to_vec();
     let mut reports = Vec::new();
-    walk(dir, &prefix, &mut |path, name| {
-        if name.ends_with(b".xml") {
-            reports.push(path);
-        }
+    walk(dir, &prefix, &mut |path, name, other| match other {
+        _ if !name.ends_with(b".xml") => {}
+        None => reports.push(path),
+        Some(what) => diag::warn(format_args!(
+            "report {} skipped: {what}",
+            String::from_utf8_lossy(&path)
+        )),
     })?;
     reports.sort_unstable();
     // Reading thousands of small files is mostly waiting on the kernel: a
@@ -317,6 +332,12 @@ struct Report {
     unreadable: Vec<(String, String, &'static str)>,
 }
 
+/// quick-xml's error as one message (its `Display` already holds the cause
+/// its `source` repeats).
+fn malformed(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("malformed XML: {e}")
+}
+
 /// The suites of one report, in any encoding an XML processor must read
 /// (and the single-byte ones reporters declare).
 fn suites(data: &[u8]) -> Result<Report> {
@@ -326,14 +347,14 @@ fn suites(data: &[u8]) -> Result<Report> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut found = Report::default();
     loop {
-        match reader.read_event().context("malformed XML")? {
+        match reader.read_event().map_err(malformed)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "testsuite" => {
                 let (mut file, mut time) = (None, None);
                 for attr in e.attributes() {
-                    let attr = attr.context("malformed XML")?;
+                    let attr = attr.map_err(malformed)?;
                     let value = || {
                         attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .context("malformed XML")
+                            .map_err(malformed)
                     };
                     match attr.key.local_name().as_ref() {
                         "filepath" => file = Some(value()?.into_owned()),
