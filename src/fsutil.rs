@@ -810,7 +810,14 @@ impl TempFile {
             {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
+                // Say that it is the folder that refuses, not the file
+                // (which may well be writable).
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("a temporary file cannot be made in {} ({e})", dir.display()),
+                    ));
+                }
             };
             let temp = TempFile {
                 path,
