@@ -244,6 +244,9 @@ fn problems(file: &str, piece: &Piece) -> Vec<String> {
             if c.contains("getpw") && file != "user.rs" {
                 found.push("reads the password database".to_string());
             }
+            if c.contains("serde_json::from_") && file != "json.rs" {
+                found.push("parses JSON outside json.rs (json::parse)".to_string());
+            }
         }
     }
     found
@@ -289,6 +292,7 @@ fn a(r: &Resource, env: &JobEnv, p: &str) {
     let u = std::fs::read_to_string("/etc/passwd");
     let g = unsafe { libc::getpwnam_r(n, a, b, c, d) };
     let q = r#"raw "INTEGRATION_" too"#;
+    let j: Value = serde_json::from_slice(body)?;
 }
 "####;
     let found = check("commands/x.rs", leaks);
@@ -305,13 +309,14 @@ fn a(r: &Resource, env: &JobEnv, p: &str) {
         ":10: reads the password database",
         ":11: reads the password database",
         ":12: spells a resource variable (INTEGRATION_)",
+        ":13: parses JSON outside json.rs",
     ] {
         assert!(
             found.iter().any(|f| f.contains(expected)),
             "{expected:?} not found in {found:#?}"
         );
     }
-    assert_eq!(found.len(), 13, "{found:#?}");
+    assert_eq!(found.len(), 14, "{found:#?}");
 }
 
 #[test]
@@ -352,8 +357,8 @@ fn only_job_rs_names_variables_and_folders() {
     assert!(
         found.is_empty(),
         "only src/job.rs builds variable names and resource folders \
-         (Resource::var_name, JobFolder::resource_folder, JobEnv::home); \
-         found:\n{}",
+         (Resource::var_name, JobFolder::resource_folder, JobEnv::home), \
+         and only src/json.rs parses JSON; found:\n{}",
         found.join("\n")
     );
 }

@@ -168,8 +168,7 @@ pub struct Token {
 /// Read `{"authorizationData": [{"authorizationToken": base64("AWS:pw"),
 /// "expiresAt": seconds, "proxyEndpoint": url}]}` (the first entry).
 pub fn parse_token(body: &[u8]) -> Result<Token, String> {
-    let doc: Value =
-        serde_json::from_slice(body).map_err(|_| "the answer is not JSON".to_string())?;
+    let doc = crate::json::parse(body).map_err(|_| "the answer is not JSON".to_string())?;
     let data = doc
         .get("authorizationData")
         .and_then(Value::as_array)
@@ -211,7 +210,7 @@ pub struct AwsError {
 /// first `Code` and `Message` elements (query-protocol and front-end
 /// errors); otherwise the status as the code and the text as the message.
 pub fn parse_error(status: u16, body: &[u8]) -> AwsError {
-    if let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(body) {
+    if let Ok(Value::Object(doc)) = crate::json::parse(body) {
         let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
         let mut code = text("__type").unwrap_or_else(|| status.to_string());
         if let Some((before, _)) = code.split_once(':') {

@@ -344,10 +344,10 @@ fn parse_config(text: &[u8]) -> std::result::Result<Map<String, Value>, String> 
     if text.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match serde_json::from_slice::<Value>(text) {
+    match crate::json::parse(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err("not a JSON object".into()),
-        Err(e) => Err(format!("malformed JSON ({e})")),
+        Err(e) => Err(format!("malformed JSON ({e:#})")),
     }
 }
 

@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let sha = |text: &str| -> Value { serde_json::from_str(text).unwrap() };
+        let sha = |text: &str| -> Value { crate::json::parse(text.as_bytes()).unwrap() };
         let push = sha(r#"{"commitSha":"c","beforeCommitSha":"b"}"#);
         let pr = sha(
             r#"{"commitSha":"c","beforeCommitSha":"b","isPullRequest":true,"pullRequestBaseBranch":"main"}"#,
