@@ -23,7 +23,7 @@
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
 use crate::aws_peers::Probe;
-use crate::util::{Expect, Test, matching, skip};
+use crate::util::{Expect, Rng, Test, matching, skip};
 use serde_json::{Value, json};
 use shipctl::test_api::aws_ini;
 use std::collections::BTreeMap;
@@ -40,29 +40,6 @@ const DOCUMENTED: &[&str] = &[
     "refused where the AWS CLI writes a file botocore then rejects",
     "written where the AWS CLI breaks a file",
 ];
-
-/// splitmix64: small, seedable, good enough to pick from lists.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True `pct` percent of the time.
-    fn chance(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-    fn pick<'a, T: ?Sized>(&mut self, from: &[&'a T]) -> &'a T {
-        from[self.below(from.len())]
-    }
-}
 
 const CRED_SECTIONS: &[&str] = &[
     "ci",
@@ -747,7 +724,7 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
         if done {
             break;
         }
-        let mut rng = Rng(seed ^ n.wrapping_mul(0xa076_1d64_78bd_642f));
+        let mut rng = Rng::new(seed ^ n.wrapping_mul(0xa076_1d64_78bd_642f));
         let case = gen_case(&mut rng);
         run_case(n, &case, &sb, &mut probe, &mut found);
         n += 1;

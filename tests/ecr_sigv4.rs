@@ -5,7 +5,7 @@
 //! The signer and the request builder are pure: this file calls them
 //! through the library (`shipctl::test_api`).
 
-use crate::util::skip;
+use crate::util::{Rng, skip};
 use serde_json::{Value, json};
 use shipctl::test_api::aws_ecr as ecr;
 use shipctl::test_api::aws_sigv4 as sigv4;
@@ -159,33 +159,6 @@ fn aws_sigv4_test_suite() {
     }
 }
 
-/// A small deterministic generator (xorshift64*), so that a failing case
-/// can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
-
-    fn text(&mut self, alphabet: &str, max: usize) -> String {
-        let chars: Vec<char> = alphabet.chars().collect();
-        let n = self.below(max + 1);
-        (0..n).map(|_| chars[self.below(chars.len())]).collect()
-    }
-}
-
 /// Runs tests/ecr_peers.py with `cases` on stdin; `None` (after a SKIPPED
 /// line, or a failure under CI=true) without python3 and botocore.
 fn botocore(command: &str, cases: &Value) -> Option<Vec<Value>> {
@@ -225,7 +198,7 @@ fn botocore(command: &str, cases: &Value) -> Option<Vec<Value>> {
 /// header agree byte for byte.
 #[test]
 fn sigv4_matches_botocore() {
-    let mut rng = Rng(0x5eed_ec12_0000_0015);
+    let mut rng = Rng::new(0x5eed_ec12_0000_0015);
     let mut cases = Vec::new();
     let mut ours = Vec::new();
     for _ in 0..400 {
@@ -379,7 +352,7 @@ fn ecr_request_matches_botocore() {
         "eusc-de-east-1",
         "xx-nowhere-9",
     ];
-    let mut rng = Rng(0xec12_0015);
+    let mut rng = Rng::new(0xec12_0015);
     let mut cases = Vec::new();
     for (i, env) in overrides.iter().enumerate() {
         // Every partition once; each override with two regions.

@@ -15,29 +15,13 @@
 //! `SHIPCTL_HOSTILE_SECS` seconds (default 5).
 
 use crate::faults::{Node, Snapshot, diff, snapshot};
-use crate::util::{Expect, Matcher, Test, matching};
+use crate::util::{Expect, Matcher, Rng, Test, matching};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// xorshift64*: small, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// What a path the command uses is turned into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -500,7 +484,7 @@ fn hostile_layouts_never_crash_hang_or_half_write() {
             .unwrap_or(5),
     );
     eprintln!("hostile layouts: seed {seed} (SHIPCTL_HOSTILE_SEED={seed} replays it)");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let cases = cases();
     let started = Instant::now();
     let mut failures = Vec::new();

@@ -8,7 +8,7 @@
 //! (the seed is printed on stderr with the counts). Every difference must be
 //! one of README.md's "Differences from jq".
 
-use crate::util::{Expect, Matcher, Test, have, matching, pattern};
+use crate::util::{Expect, Matcher, Rng, Test, have, matching, pattern};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -229,30 +229,6 @@ fn lookups_print_values_as_get_json_value_does() {
 }
 
 // ---- the differential test against jq -r ----------------------------------
-
-/// xorshift64*, seeded.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 /// The shape of a generated value, for choosing paths.
 enum Model {
@@ -621,7 +597,7 @@ fn differential_against_jq() {
     let cases = env("SHIPCTL_DIFF_CASES");
     let budget = Duration::from_secs(env("SHIPCTL_DIFF_SECS").unwrap_or(3));
     let mut g = Gen {
-        rng: Rng(seed | 1),
+        rng: Rng::new(seed),
         high_surrogate: false,
     };
     let t = Test::new();

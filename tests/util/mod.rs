@@ -857,3 +857,40 @@ fn patterns_match_within_lines_only() {
     assert!(!pattern_matches("ab[..]ba", "aba"));
     assert!(!pattern_matches("exact", "exact\n"));
 }
+
+/// The tests' one seeded generator: fastrand's (in the tree through
+/// tempfile), with the few helpers the randomized tests use. A failing
+/// randomized case is replayed from the seed its test prints.
+pub struct Rng(fastrand::Rng);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(fastrand::Rng::with_seed(seed))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0.u64(..)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0.usize(..n.max(1))
+    }
+
+    /// True `percent` percent of the time.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.0.u64(..100) < percent
+    }
+
+    /// One of `items`.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    /// Up to `max` characters of `alphabet`.
+    pub fn text(&mut self, alphabet: &str, max: usize) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        let n = self.below(max + 1);
+        (0..n).map(|_| chars[self.below(chars.len())]).collect()
+    }
+}
