@@ -10,7 +10,6 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------
@@ -54,7 +53,11 @@ pub struct JobEnv {
 impl JobEnv {
     /// An environment from explicit variables (tests build these).
     pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> JobEnv {
-        let vars: HashMap<_, _> = vars.into_iter().collect();
+        // Windows: names in any case are one variable (`Path` is PATH).
+        let vars: HashMap<_, _> = vars
+            .into_iter()
+            .map(|(k, v)| (crate::platform::env_name(k), v))
+            .collect();
         let on = |name: &str| vars.get(OsStr::new(name)).is_some_and(|v| v == "1");
         let (strict, explain) = (on("SHIPCTL_STRICT"), on("SHIPCTL_EXPLAIN"));
         JobEnv {
@@ -76,7 +79,10 @@ impl JobEnv {
                 .ok_or_else(|| exit::usage(format!("env file {} not found", path.display())))?;
             let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
             for (k, v) in entries {
-                env.vars.insert(k.into(), OsString::from_vec(v));
+                env.vars.insert(
+                    crate::platform::env_name(k.into()),
+                    crate::platform::os_string(v),
+                );
             }
         }
         Ok(env)
@@ -84,7 +90,9 @@ impl JobEnv {
 
     /// The raw value of a variable, without tracing.
     pub fn raw(&self, name: &str) -> Option<&OsStr> {
-        self.vars.get(OsStr::new(name)).map(|v| v.as_os_str())
+        self.vars
+            .get(OsStr::new(&*crate::platform::env_lookup(name)))
+            .map(|v| v.as_os_str())
     }
 
     /// Every variable (for completion and the like).
@@ -514,9 +522,10 @@ pub fn integration_env_keys(path: &Path, env: &JobEnv) -> Result<Vec<String>> {
     Ok(entries.into_iter().map(|(k, _)| k).collect())
 }
 
-/// An OS string as bytes (values are printed exactly, non-UTF-8 included).
+/// An OS string as bytes (values are printed exactly, non-UTF-8 included;
+/// see `platform::bytes`).
 pub fn bytes(v: &OsStr) -> &[u8] {
-    v.as_bytes()
+    crate::platform::bytes(v)
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 // No Rust runtime start-up: std's `main` wrapper finds the main thread's
 // stack guard by parsing /proc/self/maps, which costs as much as the rest of
-// a lookup. `main` below does the one thing of it that matters here.
-#![cfg_attr(not(test), no_main)]
+// a lookup. `main` below does the one thing of it that matters here. On
+// Windows std's own entry point is used: it reads the UTF-16 command line.
+#![cfg_attr(all(unix, not(test)), no_main)]
 
 mod aws;
 mod cli;
@@ -18,19 +19,20 @@ mod exit;
 mod fsutil;
 mod job;
 mod json;
+mod platform;
 
 use clap::FromArgMatches;
 use std::io::Write;
-#[cfg(not(test))]
+#[cfg(all(unix, not(test)))]
 use std::os::unix::ffi::OsStrExt;
 
-#[cfg(not(test))]
+#[cfg(all(unix, not(test)))]
 unsafe extern "C" {
     fn signal(signum: i32, handler: usize) -> usize;
 }
 
 /// The C entry point (see `no_main` above).
-#[cfg(not(test))]
+#[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
     const SIGPIPE: i32 = 13;
@@ -47,6 +49,20 @@ extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
             std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect();
+    i32::from(start(args))
+}
+
+/// The entry point on Windows: std's, which reads the arguments from the
+/// UTF-16 command line (`é`, `ß`, emoji arrive whole; a C `main`'s narrow
+/// argv would turn them into the console's code page).
+#[cfg(all(windows, not(test)))]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(start(std::env::args_os().collect()))
+}
+
+/// Run the arguments and flush stdout: the exit code.
+#[cfg_attr(test, allow(dead_code))]
+fn start(args: Vec<std::ffi::OsString>) -> u8 {
     // A failing `eval "$(shipctl aws_env …)"` must fail too (src/eval.rs).
     let evaluated = eval::is_evaluated(&args);
     let code = match run(args) {
@@ -57,7 +73,7 @@ extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
         eval::print_failure();
     }
     let _ = std::io::stdout().flush();
-    i32::from(code)
+    code
 }
 
 #[cfg_attr(test, allow(dead_code))]

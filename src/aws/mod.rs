@@ -47,8 +47,8 @@ fn locate_one(env: &JobEnv, var: &str, name: &str) -> Result<PathBuf> {
             None => PathBuf::from(v),
         }),
         None => {
-            let home =
-                dirs::home_dir().ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
+            let home = crate::platform::home_dir(env)
+                .ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
             Ok(home.join(".aws").join(name))
         }
     }
@@ -88,38 +88,10 @@ fn expand_vars(env: &JobEnv, s: &str) -> String {
     out
 }
 
-/// Python's `os.path.expanduser`: `~` is `$HOME` (else the home folder),
-/// `~user` that user's home folder; otherwise the path is kept.
+/// Python's `os.path.expanduser`, as botocore uses it on this platform
+/// (`platform::expand_user`).
 fn expand_user(env: &JobEnv, s: &str) -> String {
-    let Some(after) = s.strip_prefix('~') else {
-        return s.to_string();
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (user, tail) = after.split_at(end);
-    let home = if user.is_empty() {
-        match env.raw("HOME").and_then(|h| h.to_str()) {
-            Some(h) => Some(h.to_string()),
-            None => dirs::home_dir().map(|h| h.to_string_lossy().into_owned()),
-        }
-    } else {
-        std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
-            p.lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() > 5 && f[0] == user)
-                .map(|f| f[5].to_string())
-        })
-    };
-    match home {
-        Some(h) => {
-            let joined = format!("{}{tail}", h.trim_end_matches('/'));
-            if joined.is_empty() {
-                "/".into()
-            } else {
-                joined
-            }
-        }
-        None => s.to_string(),
-    }
+    crate::platform::expand_user(env, s)
 }
 
 /// The two files' texts as read under the lock; `None` for a missing file.
@@ -239,6 +211,19 @@ mod tests {
             "x1/x1/$NOPE/${NOPE}/$/."
         );
         assert_eq!(expand_vars(&e, "a${X"), "a${X");
+        if cfg!(windows) {
+            // ntpath: %USERPROFILE%, `\` ends the name too, `~user` beside it.
+            let e = env(&[("USERPROFILE", r"C:\Users\me"), ("USERNAME", "me")]);
+            assert_eq!(expand_user(&e, "~/c"), r"C:\Users\me/c");
+            assert_eq!(expand_user(&e, r"~\c"), r"C:\Users\me\c");
+            assert_eq!(expand_user(&e, "~"), r"C:\Users\me");
+            assert_eq!(expand_user(&e, "~bob/c"), r"C:\Users\bob/c");
+            assert_eq!(expand_user(&e, "a/~/c"), "a/~/c");
+            let e = env(&[("HOMEDRIVE", "D:"), ("HOMEPATH", r"\h")]);
+            assert_eq!(expand_user(&e, "~/c"), r"D:\h/c");
+            assert_eq!(expand_user(&env(&[]), "~/c"), "~/c");
+            return;
+        }
         assert_eq!(expand_user(&e, "~/c"), "/h/c");
         assert_eq!(expand_user(&e, "~"), "/h");
         assert_eq!(expand_user(&e, "a/~/c"), "a/~/c");

@@ -120,7 +120,7 @@ pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()>
         None => r
             .folder()
             .filter(|d| d.is_dir())
-            .map(|d| d.into_os_string().into_encoded_bytes()),
+            .map(|d| crate::platform::path_text(&d).into_owned()),
     };
     print(
         env,
@@ -151,7 +151,7 @@ pub fn state_path(r: &Resource) -> Result<Answer> {
             Some(dir) => var_or_version(r, "TYPE", &["type"])?
                 .filter(|t| !t.is_empty())
                 .map(|t| {
-                    let mut p = dir.into_os_string().into_encoded_bytes();
+                    let mut p = crate::platform::path_text(&dir).into_owned();
                     p.push(b'/');
                     p.extend_from_slice(&t);
                     p

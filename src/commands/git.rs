@@ -8,9 +8,7 @@ use crate::job::{self, JobEnv};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -108,7 +106,7 @@ pub fn select<'a>(
 fn resource_dir(env: &JobEnv, res: &str) -> Result<PathBuf> {
     let r = env.resource(res);
     match get::state_path(&r)? {
-        Some(state) => Ok(PathBuf::from(OsString::from_vec(state))),
+        Some(state) => Ok(PathBuf::from(crate::platform::os_string(state))),
         None => Err(exit::usage(format!(
             "no folder for resource {res}: ${} is not set and its resource folder was not found",
             r.var_name("STATE")

@@ -4,13 +4,11 @@
 
 use crate::cli::SplitTests;
 use crate::job::JobEnv;
-use crate::{diag, exit, fsutil};
+use crate::{diag, exit, fsutil, platform};
 use anyhow::{Context, Result};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
-use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<()> {
@@ -23,7 +21,7 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
     }
     let pattern: Vec<char> = a.name_glob.chars().collect();
     let mut tests = Vec::new();
-    let prefix = a.test_path.as_os_str().as_bytes().to_vec();
+    let prefix = platform::path_text(&a.test_path).into_owned();
     walk(&a.test_path, &prefix, &mut |path, name| {
         if glob_match(&pattern, &String::from_utf8_lossy(name)) {
             tests.push(path);
@@ -188,14 +186,14 @@ fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Res
         if !path.ends_with(b"/") {
             path.push(b'/');
         }
-        path.extend_from_slice(name.as_bytes());
+        path.extend_from_slice(platform::bytes(&name));
         let kind = entry
             .file_type()
             .with_context(|| format!("could not read {}", entry.path().display()))?;
         if kind.is_dir() {
             walk(&entry.path(), &path, found)?;
         } else if kind.is_file() {
-            found(path, name.as_bytes());
+            found(path, platform::bytes(&name));
         }
     }
     Ok(())
@@ -297,7 +295,7 @@ fn report_times(dir: &Path) -> Result<Times> {
             times: Vec::new(),
         });
     }
-    let prefix = dir.as_os_str().as_bytes().to_vec();
+    let prefix = platform::path_text(dir).into_owned();
     let mut reports = Vec::new();
     walk(dir, &prefix, &mut |path, name| {
         if name.ends_with(b".xml") {
@@ -319,7 +317,7 @@ fn report_times(dir: &Path) -> Result<Times> {
                 s.spawn(move || {
                     run.iter()
                         .map(|r| {
-                            let path = PathBuf::from(OsString::from_vec(r.clone()));
+                            let path = PathBuf::from(platform::os_string(r.clone()));
                             // A FIFO that took a report's place is refused,
                             // never waited on.
                             let found = fsutil::read_file(&path).map(|d| d.map(|d| suites(&d)));

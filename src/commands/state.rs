@@ -9,19 +9,21 @@ use crate::commands::get;
 use crate::exit;
 use crate::fsutil;
 use crate::job::JobEnv;
+use crate::platform;
 use anyhow::Result;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
 // Argument and environment checks
 
-/// A resource name becomes a file or folder name: refuse `/` and `..`.
+/// A resource name becomes a file or folder name: refuse `/` and `..`
+/// (on Windows also `\` and `:`; `platform::leaves_folder`).
 pub fn check_res(res: &str) -> Result<()> {
-    if res.contains('/') || res.contains("..") {
+    if platform::leaves_folder(res) {
         return Err(exit::usage(format!(
-            "resource name {res:?} would leave its folder (it contains '/' or '..')"
+            "resource name {res:?} would leave its folder (it contains {})",
+            platform::LEAVES_FOLDER
         )));
     }
     Ok(())
@@ -128,7 +130,7 @@ fn pair_line(key: &[u8], value: &[u8]) -> Result<Vec<u8>> {
 fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
     let mut lines = Vec::new();
     for arg in args {
-        let arg = arg.as_bytes();
+        let arg = platform::bytes(arg);
         if arg.is_empty() {
             return Err(exit::usage("an argument is empty"));
         }
@@ -191,7 +193,7 @@ pub fn resource_state(
     append: bool,
 ) -> Result<()> {
     check_res(res)?;
-    let line = pair_line(key.as_bytes(), value.as_bytes())?;
+    let line = pair_line(platform::bytes(key), platform::bytes(value))?;
     write_state(env, res, &line, append)
 }
 
@@ -215,7 +217,7 @@ pub fn resource_state_multi(
 fn copy_to(src: &Path, to: &Path) -> Result<()> {
     fsutil::check_copy_source(src)?;
     let into_folder = fsutil::Target::resolve(to)?.kind() == fsutil::Kind::Folder
-        || to.as_os_str().as_bytes().ends_with(b"/");
+        || platform::ends_with_separator(to);
     let dst = if into_folder {
         fsutil::refuse_copy_into_itself(src, to)?;
         ensure_folder(to)?;

@@ -784,28 +784,10 @@ fn date_text(secs: u64) -> String {
     )
 }
 
-/// The login name of the current user (what `whoami` prints): the name of
-/// our uid in /etc/passwd, else `$USER` / `$LOGNAME`, else the uid.
+/// The login name of the current user (what `whoami` prints; see
+/// `platform::login_name`).
 fn login_name(env: &JobEnv) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    if let (Some(uid), Ok(passwd)) = (uid, std::fs::read_to_string("/etc/passwd")) {
-        for line in passwd.lines() {
-            let mut parts = line.split(':');
-            let (Some(name), _, Some(id)) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            if id.parse::<u32>().ok() == Some(uid) && !name.is_empty() {
-                return name.to_string();
-            }
-        }
-    }
-    for var in ["USER", "LOGNAME"] {
-        if let Some(v) = env.var(var).filter(|v| !v.is_empty()) {
-            return v.to_string_lossy().into_owned();
-        }
-    }
-    uid.map_or_else(|| "shippable".into(), |u| u.to_string())
+    crate::platform::login_name(env)
 }
 
 #[cfg(test)]
