@@ -2,24 +2,28 @@
 # Load it with:  source <(shipctl completions bash)
 # The candidates (commands, options, the job's resource and field names) come
 # from `shipctl __complete` at each TAB, so this file never goes stale.
+# bash cuts words at the characters of COMP_WORDBREAKS (`=` and `:` among
+# them): the binary is given the whole line to join them again, and answers
+# only the part of each candidate that bash puts in.
 
 _shipctl() {
-    local cur=${COMP_WORDS[COMP_CWORD]} bin=${COMP_WORDS[0]} kind line
+    local bin=${COMP_WORDS[0]} kind typed kept line
     local -a reply=()
     bin=${bin/#\~/$HOME}
     [[ $bin == */* && -x $bin ]] || bin=shipctl
     while IFS= read -r line; do
         reply+=("$line")
-    done < <("$bin" __complete bash "$COMP_CWORD" -- "${COMP_WORDS[@]}" 2>/dev/null)
+    done < <("$bin" __complete bash "$COMP_CWORD" --line "$COMP_LINE" -- "${COMP_WORDS[@]}" 2>/dev/null)
     kind=${reply[0]-}
-    [[ $cur == = ]] && cur=
     COMPREPLY=()
     case $kind in
         files | dirs)
+            # The whole path typed, and the part of it that stays on the line.
+            typed=${reply[1]-} kept=${reply[2]-}
             compopt -o filenames 2>/dev/null
             while IFS= read -r line; do
-                COMPREPLY+=("$line")
-            done < <(if [[ $kind == dirs ]]; then compgen -d -- "$cur"; else compgen -f -- "$cur"; fi)
+                COMPREPLY+=("${line#"$kept"}")
+            done < <(if [[ $kind == dirs ]]; then compgen -d -- "$typed"; else compgen -f -- "$typed"; fi)
             ;;
         values)
             COMPREPLY=("${reply[@]:1}")

@@ -12,7 +12,7 @@
 //! last two ask the shell for its own path completion), then one candidate a
 //! line, in the shell's format (see [`render`]).
 
-use crate::cli::Shell;
+use crate::cli::{self, Shell};
 use crate::job::{self, JobEnv};
 use clap::builder::ValueHint;
 use clap::{Arg, ArgAction};
@@ -81,11 +81,15 @@ fn cand(value: impl Into<String>, help: impl Into<String>) -> Candidate {
 // The words of the line
 
 /// The words up to the cursor (the last one is the word being completed,
-/// empty after a space), unquoted as the shell will pass them. bash splits
-/// `--profile=dev` into `--profile`, `=`, `dev`: those are joined again, and
-/// the second value says whether the current word was joined that way (bash
-/// then replaces only the part after `=`).
-pub fn line_words(shell: Shell, words: &[String], cword: usize) -> (Vec<String>, bool) {
+/// empty after a space), unquoted as the shell will pass them, and — for
+/// bash — the part of the current word that bash keeps when it puts a
+/// candidate in (see [`bash_words`]); empty for the other shells.
+pub fn line_words(
+    shell: Shell,
+    words: &[String],
+    cword: usize,
+    line: Option<&str>,
+) -> (Vec<String>, String) {
     let mut w: Vec<String> = words
         .iter()
         .take(cword.saturating_add(1))
@@ -97,38 +101,78 @@ pub fn line_words(shell: Shell, words: &[String], cword: usize) -> (Vec<String>,
     if w.is_empty() {
         w.push(String::new());
     }
-    if !matches!(shell, Shell::Bash | Shell::Zsh) {
-        return (w, false);
+    match shell {
+        Shell::Bash => bash_words(&w, line),
+        Shell::Zsh => (w.iter().map(|s| unquote(s)).collect(), String::new()),
+        _ => (w, String::new()),
     }
-    let w: Vec<String> = w.iter().map(|s| unquote(s)).collect();
-    if shell != Shell::Bash {
-        return (w, false);
-    }
-    let mut out: Vec<String> = Vec::with_capacity(w.len());
-    let mut joined_cur = false;
-    let mut i = 0;
-    while i < w.len() {
-        let last = w.len() - 1;
-        if let Some(prev) = out.last_mut()
-            && w[i] == "="
-            && prev.starts_with("--")
-            && !prev.contains('=')
-        {
-            prev.push('=');
-            if i < last {
-                prev.push_str(&w[i + 1]);
-                joined_cur = i + 1 == last;
-                i += 2;
-            } else {
-                joined_cur = true;
-                i += 1;
-            }
-            continue;
+}
+
+/// bash cuts words at the characters of `COMP_WORDBREAKS` (by default
+/// `"'><=;|&(:` and white space): `--profile=123456789012:R` arrives as
+/// `--profile`, `=`, `123456789012`, `:`, `R`, and readline replaces only
+/// what follows the last of those characters (`R`; nothing after a trailing
+/// `=` or `:`). This is what bash-completion's `_get_comp_words_by_ref -n =:`
+/// and `__ltrim_colon_completions` undo. Here the pieces that touch in
+/// `line` (`COMP_LINE`) are joined again into the words the
+/// user sees, and the second value is the part of the current word before
+/// what readline replaces (`--profile=`, `--profile=123456789012:`), which
+/// [`render`] takes off every candidate. Without `line` only `--name`, `=`,
+/// `value` are joined.
+fn bash_words(pieces: &[String], line: Option<&str>) -> (Vec<String>, String) {
+    let touching = line
+        .and_then(|l| touching_pieces(pieces, l))
+        .unwrap_or_else(|| {
+            let opt = |j: usize| pieces[j].starts_with("--") && !pieces[j].contains('=');
+            (0..pieces.len())
+                .map(|i| {
+                    (i > 0 && pieces[i] == "=" && opt(i - 1))
+                        || (i > 1 && pieces[i - 1] == "=" && opt(i - 2))
+                })
+                .collect()
+        });
+    let mut raw: Vec<String> = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        match (touching[i], raw.last_mut()) {
+            (true, Some(last)) => last.push_str(piece),
+            _ => raw.push(piece.clone()),
         }
-        out.push(w[i].clone());
-        i += 1;
     }
-    (out, joined_cur)
+    let cur_piece = pieces.last().map(String::as_str).unwrap_or("");
+    let replaced = match !cur_piece.is_empty() && cur_piece.chars().all(is_bash_break) {
+        true => "", // the cursor follows a break character
+        false => cur_piece,
+    };
+    let cur_raw = raw.last().map(String::as_str).unwrap_or("");
+    let kept_raw = &cur_raw[..cur_raw.len() - replaced.len()];
+    (raw.iter().map(|w| unquote(w)).collect(), unquote(kept_raw))
+}
+
+/// The characters of bash's default `COMP_WORDBREAKS` that can end a piece
+/// of a word (quotes and white space aside).
+fn is_bash_break(c: char) -> bool {
+    matches!(c, '=' | ':' | '>' | '<' | ';' | '|' | '&' | '(')
+}
+
+/// For each piece, whether it touches the one before it in `line` (no white
+/// space between); `None` when the pieces are not found in the line in
+/// order. The last piece may go on past the cursor (where the line ends).
+fn touching_pieces(pieces: &[String], line: &str) -> Option<Vec<bool>> {
+    let mut rest = line;
+    let mut out = Vec::with_capacity(pieces.len());
+    for (i, piece) in pieces.iter().enumerate() {
+        let trimmed = rest.trim_start_matches([' ', '\t', '\n']);
+        let gap = trimmed.len() != rest.len();
+        out.push(i > 0 && !gap && !piece.is_empty());
+        if let Some(after) = trimmed.strip_prefix(piece.as_str()) {
+            rest = after;
+        } else if i + 1 == pieces.len() && piece.starts_with(trimmed) {
+            rest = "";
+        } else {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// A word as typed in bash or zsh, without its quotes and backslashes; an
@@ -248,11 +292,11 @@ impl Pos {
 
 pub const BUMP_ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
 
-/// Value rules by command name and positional index. They hold for
-/// commands that do not exist yet too: a rule applies once its command
-/// lands. Positions without a rule fall back to the clap argument (its
-/// possible values, a resource name for an argument called `res`, a path
-/// for a path argument).
+/// Value rules by command name and positional index; each names a real
+/// command and one of its positions (`every_rule_names_a_real_command_and_option`).
+/// Positions without a rule fall back to the clap argument (its possible
+/// values, a resource name for an argument called `res`, a path for a path
+/// argument).
 const POSITIONAL: &[(&str, Pos, Source)] = {
     use Pos::*;
     use Source::*;
@@ -301,13 +345,15 @@ const POSITIONAL: &[(&str, Pos, Source)] = {
     ]
 };
 
-/// Value rules for options, by command name and long option name; options
-/// without a rule fall back to the clap argument as positionals do.
+/// Value rules for options, by command name and long option name (a real
+/// option that takes a value); options without a rule fall back to the
+/// clap argument as positionals do.
 const OPTIONS: &[(&str, &str, Source)] = &[
     ("configure_aws", "profile", Source::AwsProfiles),
     ("get_git_changes", "path", Source::Dirs),
     ("get_git_changes", "resource", Source::Resources),
     ("notify", "payload", Source::Files),
+    ("notify", "attach-file", Source::Files),
 ];
 
 /// The source for an argument without a rule.
@@ -407,6 +453,19 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
     };
     let name = sub.get_name();
     let rest = before.get(i..).unwrap_or(&[]);
+    // notify's options may be written with one dash (`-text v`): read the
+    // line as clap will (`cli::prepare_args`), and offer that spelling to
+    // whoever types it.
+    let single_dash = cli::single_dash_long(name);
+    let rest = match single_dash {
+        true => cli::two_dash_words(sub, rest),
+        false => rest.to_vec(),
+    };
+    let one_dash = single_dash && cur.len() > 1 && cur.starts_with('-') && !cur.starts_with("--");
+    let cur_long = match one_dash {
+        true => format!("-{cur}"),
+        false => cur.to_string(),
+    };
 
     // Walk the command's words: options (and the values they take) and
     // positionals.
@@ -416,7 +475,7 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
     let mut values_only = !options;
     let mut pending: Option<&Arg> = None;
     let mut given: Vec<&str> = Vec::new();
-    for w in rest {
+    for w in &rest {
         if pending.take().is_some() {
             continue;
         }
@@ -440,16 +499,23 @@ pub fn complete(cmd: &clap::Command, env: &JobEnv, words: &[String]) -> Reply {
         return option_values(env, name, opt, "", cur);
     }
     if !values_only
-        && cur.starts_with("--")
-        && let Some((opt_word, typed)) = cur.split_once('=')
+        && cur_long.starts_with("--")
+        && let Some((opt_word, typed)) = cur_long.split_once('=')
     {
         if let Some(opt) = find_option(sub, opt_word) {
-            return option_values(env, name, opt, &format!("{opt_word}="), typed);
+            let as_typed = &opt_word[usize::from(one_dash)..];
+            return option_values(env, name, opt, &format!("{as_typed}="), typed);
         }
         return Reply::values(Vec::new(), cur);
     }
     if cur.starts_with('-') && (options || cur.starts_with("--")) && (!values_only || !options) {
-        return Reply::values(options_of(sub), cur);
+        let mut names = options_of(sub);
+        if one_dash {
+            for n in &mut names {
+                n.value.remove(0);
+            }
+        }
+        return Reply::values(names, cur);
     }
 
     // A positional value.
@@ -743,31 +809,27 @@ fn version_keys(env: &JobEnv, res: &str, pointer: bool) -> Vec<Candidate> {
     out
 }
 
-/// The profile names of the AWS credentials file
-/// (`$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`).
+/// The profiles of the AWS CLI's files, found and read as `configure_aws`
+/// finds and botocore reads them (`crate::aws`): the credentials file's,
+/// then the config file's. A file that is missing or that botocore would
+/// refuse offers none.
 fn aws_profiles(env: &JobEnv) -> Vec<Candidate> {
-    let path = env.path_var("AWS_SHARED_CREDENTIALS_FILE").or_else(|| {
-        env.path_var("HOME")
-            .map(|h| h.join(".aws").join("credentials"))
-    });
-    let Some(text) = path.and_then(|p| std::fs::read(p).ok()) else {
+    use crate::aws::ini::{self, FileKind};
+    let Ok(files) = crate::aws::AwsFiles::locate(env) else {
         return Vec::new();
     };
-    credential_sections(&String::from_utf8_lossy(&text))
-        .into_iter()
-        .map(|n| cand(n, "profile"))
-        .collect()
-}
-
-/// The `[name]` section headers of an INI file, in file order.
-pub fn credential_sections(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let name = l.strip_prefix('[')?.strip_suffix(']')?.trim();
-            (!name.is_empty()).then(|| name.to_string())
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (path, kind, help) in [
+        (&files.credentials, FileKind::Credentials, "profile"),
+        (&files.config, FileKind::Config, "profile (config)"),
+    ] {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let names = ini::decode(&bytes).and_then(|text| ini::profile_names(text, kind));
+        out.extend(names.unwrap_or_default().into_iter().map(|n| cand(n, help)));
+    }
+    out
 }
 
 /// `~/x` with `$HOME` put in (an `--env-file` word as typed).
@@ -785,26 +847,36 @@ pub fn expand_home(word: &str, env: &JobEnv) -> PathBuf {
 /// that start with what is typed (the shells that match by themselves, zsh
 /// and fish, get them all), one a line: `value` for bash, `value:help` for
 /// zsh (`:` and `\` escaped), `value<TAB>help` for the others.
-/// `joined` says that bash replaces only the part after `=` of the word.
-pub fn render(shell: Shell, reply: &Reply, joined: bool) -> String {
+/// `bash_kept` is the part of the current word that bash keeps (see
+/// [`bash_words`]): it is taken off every candidate. For bash, a path reply
+/// says on two more lines which path is typed and the part of it that bash
+/// keeps, so that the stub completes the whole path and puts in the rest.
+pub fn render(shell: Shell, reply: &Reply, bash_kept: &str) -> String {
     let mut out = String::from(match reply.kind {
         Kind::Values => "values\n",
         Kind::Files => "files\n",
         Kind::Dirs => "dirs\n",
     });
+    if shell == Shell::Bash && reply.kind != Kind::Values {
+        let path_kept = bash_kept.strip_prefix(reply.prefix.as_str()).unwrap_or("");
+        for line in [reply.typed.as_str(), path_kept] {
+            out.push_str(&line.replace(['\n', '\r'], ""));
+            out.push('\n');
+        }
+        return out;
+    }
     let filter = !matches!(shell, Shell::Zsh | Shell::Fish);
-    let prefix = match shell == Shell::Bash && joined {
-        true => "",
-        false => reply.prefix.as_str(),
-    };
     for c in &reply.items {
         if c.value.contains(['\n', '\r']) || (filter && !c.value.starts_with(&reply.typed)) {
             continue;
         }
-        let value = format!("{prefix}{}", c.value);
+        let value = format!("{}{}", reply.prefix, c.value);
         let help = c.help.replace(['\t', '\n', '\r'], " ");
         match shell {
-            Shell::Bash => out.push_str(&value),
+            Shell::Bash => match value.strip_prefix(bash_kept) {
+                Some(rest) => out.push_str(rest),
+                None => continue,
+            },
             Shell::Zsh => {
                 out.push_str(&value.replace('\\', "\\\\").replace(':', "\\:"));
                 if !help.is_empty() {
@@ -833,7 +905,7 @@ mod tests {
     use std::ffi::OsString;
 
     fn cmd() -> clap::Command {
-        let mut c = Cli::command();
+        let mut c = crate::cli::with_help(Cli::command());
         c.build();
         c
     }
@@ -1050,31 +1122,100 @@ mod tests {
             && *s == Source::AwsProfiles));
         let dir = tempfile::tempdir().unwrap();
         let creds = dir.path().join("creds");
-        std::fs::write(&creds, "[default]\nx=1\n[ prod ]\n# [no]\n").unwrap();
+        std::fs::write(
+            &creds,
+            "[default]\nx=1\n[ prod ]\n# [no]\n[ci] ; robot\nx=1\n",
+        )
+        .unwrap();
         let e = env(&[("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap())]);
         let profiles: Vec<String> = aws_profiles(&e).into_iter().map(|c| c.value).collect();
-        assert_eq!(profiles, ["default", "prod"]);
-        let e = env(&[("HOME", dir.path().to_str().unwrap())]);
-        assert!(aws_profiles(&e).is_empty());
+        assert_eq!(profiles, ["default", " prod ", "ci"]);
+        // The path rule of configure_aws: `$HOME` and `~` expanded from the
+        // job environment; both files.
+        let home = dir.path().to_str().unwrap();
+        std::fs::write(dir.path().join("config"), "[default]\n[profile 'my ci']\n").unwrap();
+        for (creds, config) in [("$HOME/creds", "${HOME}/config"), ("~/creds", "~/config")] {
+            let e = env(&[
+                ("HOME", home),
+                ("AWS_SHARED_CREDENTIALS_FILE", creds),
+                ("AWS_CONFIG_FILE", config),
+            ]);
+            let profiles: Vec<String> = aws_profiles(&e).into_iter().map(|c| c.value).collect();
+            assert_eq!(
+                profiles,
+                ["default", " prod ", "ci", "default", "my ci"],
+                "{creds}"
+            );
+        }
+        // Missing or refused by botocore: nothing.
+        std::fs::write(dir.path().join("bad"), "k = v before any section\n").unwrap();
+        for creds in ["$HOME/missing", "$HOME/bad"] {
+            let e = env(&[
+                ("HOME", home),
+                ("AWS_SHARED_CREDENTIALS_FILE", creds),
+                ("AWS_CONFIG_FILE", "$HOME/missing"),
+            ]);
+            assert!(aws_profiles(&e).is_empty(), "{creds}");
+        }
     }
 
     #[test]
-    fn bash_splits_at_equals() {
+    fn bash_pieces_are_joined_as_typed() {
         let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
-        let (words, joined) = line_words(Shell::Bash, &w("shipctl x --profile = de"), 4);
-        assert_eq!(words, w("shipctl x --profile=de"));
-        assert!(joined);
-        let (words, joined) = line_words(Shell::Bash, &w("shipctl x --profile ="), 3);
-        assert_eq!(words, w("shipctl x --profile="));
-        assert!(joined);
-        let (words, joined) = line_words(Shell::Bash, &w("shipctl --env-file = f get_res"), 4);
-        assert_eq!(words, w("shipctl --env-file=f get_res"));
-        assert!(!joined);
+        let bash = |pieces: &str, cword: usize, line: Option<&str>| {
+            line_words(Shell::Bash, &w(pieces), cword, line)
+        };
+        // `--profile=de`: bash keeps `--profile=`.
+        let line = "shipctl x --profile=de";
+        assert_eq!(
+            bash("shipctl x --profile = de", 4, Some(line)),
+            (w("shipctl x --profile=de"), "--profile=".into())
+        );
+        // The cursor right after `=` or `:`: bash replaces nothing.
+        assert_eq!(
+            bash("shipctl x --profile =", 3, Some("shipctl x --profile=")),
+            (w("shipctl x --profile="), "--profile=".into())
+        );
+        let line = "shipctl x --profile 123456789012:";
+        assert_eq!(
+            bash("shipctl x --profile 123456789012 :", 4, Some(line)),
+            (w(line), "123456789012:".into())
+        );
+        let line = "shipctl x --profile=123456789012:R";
+        assert_eq!(
+            bash("shipctl x --profile = 123456789012 : R", 6, Some(line)),
+            (w(line), "--profile=123456789012:".into())
+        );
+        // Pieces with white space between stay apart.
+        let line = "shipctl --env-file = f get_res";
+        assert_eq!(
+            bash("shipctl --env-file = f get_res", 4, Some(line)),
+            (w(line), "".into())
+        );
+        // Without the line, only `--name = value` is joined.
+        assert_eq!(
+            bash("shipctl x --profile = de", 4, None),
+            (w("shipctl x --profile=de"), "--profile=".into())
+        );
+        assert_eq!(
+            bash("shipctl x a : b", 4, None),
+            (w("shipctl x a : b"), "".into())
+        );
+        // A line that does not hold the pieces (a stale COMP_LINE): as without.
+        assert_eq!(
+            bash("shipctl x a : b", 4, Some("something else")),
+            (w("shipctl x a : b"), "".into())
+        );
+        // The current word may go on past the cursor.
+        assert_eq!(
+            bash("shipctl get_r", 1, Some("shipctl get_r")),
+            (w("shipctl get_r"), "".into())
+        );
         // A missing current word (dropped by the shell) is empty.
-        let (words, _) = line_words(Shell::Fish, &w("shipctl get_resource_id"), 2);
+        let (words, _) = line_words(Shell::Fish, &w("shipctl get_resource_id"), 2, None);
         assert_eq!(words, ["shipctl", "get_resource_id", ""]);
         // Words after the cursor are left out.
-        let (words, _) = line_words(Shell::Zsh, &w("shipctl get_r 'x y'"), 1);
+        let (words, _) = line_words(Shell::Zsh, &w("shipctl get_r 'x y'"), 1, None);
         assert_eq!(words, ["shipctl", "get_r"]);
     }
 
@@ -1110,19 +1251,102 @@ mod tests {
             prefix: "--p=".into(),
             typed: "a".into(),
         };
-        assert_eq!(render(Shell::Bash, &reply, true), "values\na:b\n");
-        assert_eq!(render(Shell::Bash, &reply, false), "values\n--p=a:b\n");
+        assert_eq!(render(Shell::Bash, &reply, "--p="), "values\na:b\n");
+        assert_eq!(render(Shell::Bash, &reply, "--p=a:"), "values\nb\n");
+        assert_eq!(render(Shell::Bash, &reply, ""), "values\n--p=a:b\n");
         assert_eq!(
-            render(Shell::Zsh, &reply, false),
+            render(Shell::Zsh, &reply, ""),
             "values\n--p=a\\:b:help here\n--p=zz\n"
         );
         assert_eq!(
-            render(Shell::Fish, &reply, false),
+            render(Shell::Fish, &reply, ""),
             "values\n--p=a:b\thelp here\n--p=zz\n"
         );
+        // bash completes a path itself: it is told the whole path and the
+        // part of it that stays on the line.
+        let files = Reply {
+            prefix: "--payload=".into(),
+            ..Reply::of(Kind::Files, "build:4")
+        };
         assert_eq!(
-            render(Shell::Elvish, &Reply::of(Kind::Files, ""), false),
+            render(Shell::Bash, &files, "--payload=build:"),
+            "files\nbuild:4\nbuild:\n"
+        );
+        assert_eq!(render(Shell::Fish, &files, ""), "files\n");
+        assert_eq!(
+            render(Shell::Elvish, &Reply::of(Kind::Files, ""), ""),
             "files\n"
         );
+    }
+
+    #[test]
+    fn every_rule_names_a_real_command_and_option() {
+        let cmd = cmd();
+        for (name, pos, _) in POSITIONAL {
+            let sub = cmd
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("a positional rule names {name}, no command"));
+            let positionals: Vec<&Arg> = sub.get_positionals().collect();
+            let (Pos::At(n) | Pos::From(n)) = *pos;
+            let last_takes_many = positionals
+                .last()
+                .is_some_and(|a| matches!(a.get_action(), ArgAction::Append));
+            assert!(
+                n < positionals.len() || (last_takes_many && n >= positionals.len() - 1),
+                "{name} has no positional argument {n}"
+            );
+        }
+        for (name, long, _) in OPTIONS {
+            let sub = cmd
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("an option rule names {name}, no command"));
+            assert!(
+                sub.get_arguments()
+                    .any(|a| a.get_long() == Some(long) && takes_value(a)),
+                "{name} has no option --{long} that takes a value"
+            );
+        }
+    }
+
+    #[test]
+    fn notify_options_are_completed() {
+        let e = env(&[]);
+        assert_eq!(values(&e, "notify note --te"), ["--text"]);
+        assert_eq!(values(&e, "notify note -te"), ["-text"]);
+        assert_eq!(values(&e, "notify note --attach"), ["--attach-file"]);
+        let all = values(&e, "notify note --");
+        for o in [
+            "--text",
+            "--payload",
+            "--icon_url",
+            "--project-id",
+            "--appId",
+            "--version",
+        ] {
+            assert!(all.contains(&o.to_string()), "{o} in {all:?}");
+        }
+        assert!(!all.contains(&"--strict".to_string()), "{all:?}");
+        // The file options complete paths, however they are written.
+        for line in [
+            "notify note --payload ",
+            "notify note -payload ",
+            "notify note --text hi --payload ",
+            "notify note -text -payload -attach-file ",
+        ] {
+            assert_eq!(kind(&e, line), Kind::Files, "{line}");
+        }
+        for (line, prefix) in [
+            ("notify note --payload=p", "--payload="),
+            ("notify note -payload=p", "-payload="),
+        ] {
+            let r = complete(&cmd(), &e, &words(line));
+            assert_eq!(
+                (r.kind, r.prefix.as_str(), r.typed.as_str()),
+                (Kind::Files, prefix, "p"),
+                "{line}"
+            );
+        }
+        // The value of an option is not an option.
+        assert!(values(&e, "notify note --text -").is_empty());
     }
 }

@@ -44,9 +44,9 @@ pub fn suffix(name: &str) -> String {
 /// variables.
 pub struct JobEnv {
     vars: HashMap<OsString, OsString>,
-    /// `--strict` or `SHIPCTL_STRICT=1`.
+    /// `--strict` or `SHIPCTL_STRICT` on (see `cli::env_switch`).
     pub strict: bool,
-    /// `--explain` or `SHIPCTL_EXPLAIN=1`.
+    /// `--explain` or `SHIPCTL_EXPLAIN` on.
     pub explain: bool,
 }
 
@@ -58,7 +58,9 @@ impl JobEnv {
             .into_iter()
             .map(|(k, v)| (crate::platform::env_name(k), v))
             .collect();
-        let on = |name: &str| vars.get(OsStr::new(name)).is_some_and(|v| v == "1");
+        let on = |name: &str| {
+            crate::cli::env_switch(name, vars.get(OsStr::new(name)).map(|v| v.as_os_str()))
+        };
         let (strict, explain) = (on("SHIPCTL_STRICT"), on("SHIPCTL_EXPLAIN"));
         JobEnv {
             vars,
@@ -311,7 +313,9 @@ fn what_is_at(path: &Path) -> String {
 // ---------------------------------------------------------------------------
 // Readers
 
-/// A JSON file parsed, `None` when it does not exist; malformed → exit 1.
+/// A JSON file parsed by the JSON reader (`json::parse`: strings as jq reads
+/// them, numbers as written), `None` when it does not exist; malformed →
+/// exit 1 naming the file, line and column.
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
     // A folder, FIFO or link loop in its place is an error, never a hang.
     let Some(bytes) = crate::fsutil::read_file(path)? else {
@@ -319,9 +323,25 @@ pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
         return Ok(None);
     };
     env.trace(format_args!("{}: read", path.display()));
-    let value = serde_json::from_slice(&bytes)
-        .map_err(|e| exit::failure(format!("malformed JSON in {}: {e}", path.display())))?;
+    let value = crate::json::parse(&bytes)
+        .map_err(|e| exit::failure(format!("{}: {e:#}", path.display())))?;
     Ok(Some(value))
+}
+
+/// The same error again, for a reader's error that is reported from more
+/// than one place (its exit code and message; exit 1 for any other error).
+pub fn copy_error(e: &anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<exit::Exit>() {
+        Some(exit::Exit {
+            code,
+            message: Some(m),
+        }) => exit::with_code(*code, m.clone()),
+        Some(exit::Exit {
+            code,
+            message: None,
+        }) => exit::silent(*code),
+        None => exit::failure(format!("{e:#}")),
+    }
 }
 
 /// A required file: missing → exit 99 naming it.

@@ -87,29 +87,71 @@ fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
+    for option in cli::misplaced_global_options(&args) {
+        diag::warn(format_args!(
+            "{option} is a global option: it goes before the command \
+             (shipctl {option} COMMAND …); after the command it is an ordinary argument"
+        ));
+    }
     if let Some(command) = cli::fast_parse(&args) {
         let env = job::JobEnv::from_process(false, false, None)?;
         return execute(command, &env);
     }
-    let cmd = cli::command(&args);
+    let mut cmd = cli::command(&args);
+    if let Some(name) = cli::command_name(&args)
+        && !name.starts_with('-')
+        && cmd.find_subcommand(name).is_none()
+    {
+        return Err(exit::usage(cli::unknown_command(&cmd, name)));
+    }
     let args = cli::prepare_args(&cmd, args);
-    let parsed = cmd
-        .try_get_matches_from(args)
-        .and_then(|m| cli::Cli::from_arg_matches(&m));
+    let parsed = cmd.try_get_matches_from_mut(args).and_then(|m| {
+        let cli = cli::Cli::from_arg_matches(&m);
+        std::mem::forget(m);
+        cli
+    });
+    // The process ends soon: freeing the command tree (and the matches)
+    // piece by piece would cost a tenth of a lookup.
+    std::mem::forget(cmd);
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version print on stdout and succeed; every other
-            // clap error is a usage error (99) with its text on stderr.
-            let _ = e.print();
-            return match e.use_stderr() {
-                true => Err(exit::silent(exit::USAGE)),
-                false => Ok(()),
-            };
-        }
+        Err(e) => return clap_error(&e),
     };
     let env = job::JobEnv::from_process(cli.strict, cli.explain, cli.env_file.as_deref())?;
     execute(cli.command, &env)
+}
+
+/// What clap stopped at: `--help` and `--version` print on stdout and
+/// succeed; bare `shipctl` is a usage error followed by the help; every
+/// other clap error is a usage error (99) whose text follows
+/// `shipctl: error:` as every error of this tool does (the blank lines of
+/// clap's layout dropped, the error itself on one line).
+#[cfg_attr(test, allow(dead_code))]
+fn clap_error(e: &clap::Error) -> anyhow::Result<()> {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            std::io::stdout().write_all(text.as_bytes())?;
+            Ok(())
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(exit::usage(format!(
+            "no command given\n\n{}",
+            text.trim_end()
+        ))),
+        _ => {
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let mut paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty());
+            let first = paragraphs.next().unwrap_or_default();
+            let first: Vec<&str> = first.lines().map(str::trim).collect();
+            let lines: Vec<&str> = paragraphs.flat_map(str::lines).collect();
+            let message = std::iter::once(first.join(" "))
+                .chain(lines.iter().map(|l| l.to_string()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(exit::usage(message))
+        }
+    }
 }
 
 /// Run a parsed command with buffered stdout.

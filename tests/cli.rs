@@ -14,6 +14,8 @@ mod aws_region;
 mod completions;
 mod conformance;
 mod decrypt;
+mod ecr;
+mod ecr_sigv4;
 mod eval;
 mod example_job;
 mod explain;
@@ -23,10 +25,12 @@ mod git_changes;
 mod hostile;
 mod inputs;
 mod jdk;
+mod json;
 mod notify;
 mod split;
 mod state;
 mod terms;
+mod usage;
 mod util;
 mod utilities;
 
@@ -35,3 +39,10 @@ mod utilities;
 #[path = "../src/aws/ini.rs"]
 #[allow(dead_code)]
 mod aws_ini;
+
+#[path = "../src/aws/ecr.rs"]
+#[allow(dead_code)]
+mod aws_ecr;
+/// The SigV4 signer and the ECR request are pure too (tests/ecr_sigv4.rs).
+#[path = "../src/aws/sigv4.rs"]
+mod aws_sigv4;

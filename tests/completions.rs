@@ -1,7 +1,8 @@
 //! Shell completion (issue 5): the committed scripts are current, and each
 //! shell, given its script, offers the job's commands, resource names and
-//! field names. A test whose shell is not installed says SKIPPED and
-//! passes, except under `CI=true` (CI installs bash, zsh, fish and elvish).
+//! field names. A test whose shell (or python3, which drives bash in a
+//! terminal) is not installed says SKIPPED and passes, except under
+//! `CI=true` (CI installs bash, zsh, fish and elvish).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -155,18 +156,51 @@ fn run(mut cmd: Command) -> String {
     stdout
 }
 
-/// The bash program that completes a line: its words split on spaces, the
-/// last one completed; prints COMPREPLY one a line.
+/// `COMP_WORDS` as bash makes them from a line with the default
+/// `COMP_WORDBREAKS`: the words between spaces, each cut into pieces at its
+/// runs of `=` and `:` (a run is a piece of its own); a line that ends with
+/// a space ends with an empty word. (Quotes are not modelled: these lines
+/// have none. `bash_completes_in_a_terminal` checks the model against
+/// readline itself.)
+fn bash_comp_words(line: &str) -> Vec<String> {
+    let mut pieces: Vec<String> = Vec::new();
+    let words: Vec<&str> = line.split(' ').collect();
+    for (i, word) in words.iter().enumerate() {
+        if word.is_empty() {
+            if i + 1 == words.len() {
+                pieces.push(String::new());
+            }
+            continue;
+        }
+        let mut piece = String::new();
+        let mut in_break = None;
+        for c in word.chars() {
+            let brk = matches!(c, '=' | ':');
+            if in_break.is_some_and(|b| b != brk) {
+                pieces.push(std::mem::take(&mut piece));
+            }
+            in_break = Some(brk);
+            piece.push(c);
+        }
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// The bash program that completes a line as typed (the cursor at its
+/// end): COMP_WORDS, COMP_CWORD, COMP_LINE and COMP_POINT as bash sets
+/// them, then the script's function; prints COMPREPLY one a line.
 fn bash_program(line: &str) -> String {
-    let words: Vec<String> = line
-        .split(' ')
-        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
-        .collect();
+    let quote = |w: &str| format!("'{}'", w.replace('\'', r"'\''"));
+    let words: Vec<String> = bash_comp_words(line).iter().map(|w| quote(w)).collect();
     format!(
-        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_shipctl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE={}\nCOMP_POINT={}\n\
+         _shipctl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         script("bash").display(),
         words.join(" "),
-        words.len() - 1
+        words.len() - 1,
+        quote(line),
+        line.len()
     )
 }
 
@@ -256,7 +290,7 @@ fn bash_reads_the_env_file_of_the_line() {
     };
     assert!(got.contains(&"accessKey".to_string()), "{got:?}");
     let line = format!(
-        "shipctl --strict --env-file = {} get_resource_id ",
+        "shipctl --strict --env-file={} get_resource_id ",
         env_file.display()
     );
     let got = complete(&line).unwrap();
@@ -278,7 +312,7 @@ fn bash_completes_files_where_a_path_is_expected() {
     };
     assert_eq!(got, ["deploy.json"]);
     // `--env-file=` is split by bash at `=`.
-    let got = bash_complete(&job, "shipctl --env-file = no").unwrap();
+    let got = bash_complete(&job, "shipctl --env-file=no").unwrap();
     assert_eq!(got, ["notes.txt"]);
     // A value with no candidates offers nothing (not files).
     let got = bash_complete(&job, "shipctl to_uppercase ").unwrap();
@@ -472,8 +506,28 @@ fn request_protocol() {
             "values\napp-params:IN\nmy-aws-keys-1:integration (IN)\nout-image:OUT\n".into()
         )
     );
+    // bash: the path typed, and the part of it bash keeps on the line.
     assert_eq!(
         complete(&["bash", "2", "--", "shipctl", "get_json_value", ""]),
+        (0, "files\n\n\n".into())
+    );
+    assert_eq!(
+        complete(&[
+            "bash",
+            "4",
+            "--line",
+            "shipctl get_json_value a:b/c",
+            "--",
+            "shipctl",
+            "get_json_value",
+            "a",
+            ":",
+            "b/c"
+        ]),
+        (0, "files\na:b/c\na:\n".into())
+    );
+    assert_eq!(
+        complete(&["zsh", "2", "--", "shipctl", "get_json_value", ""]),
         (0, "files\n".into())
     );
     // A malformed request: 99, nothing printed.
@@ -503,9 +557,9 @@ fn bash_completes_aws_profiles_and_formats() {
     };
     assert_eq!(got, ["default", "prod"]);
     // `--profile=p`: bash splits the word at `=` and replaces what follows.
-    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile = p").unwrap();
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile=p").unwrap();
     assert_eq!(got, ["prod"]);
-    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile =").unwrap();
+    let got = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile=").unwrap();
     assert_eq!(got, ["default", "prod"]);
     let got = bash_complete(&job, "shipctl configure_aws m").unwrap();
     assert_eq!(got, ["my-aws-keys-1"]);
@@ -513,4 +567,270 @@ fn bash_completes_aws_profiles_and_formats() {
     assert_eq!(got, ["--region", "--remove"]);
     let got = bash_complete(&job, "shipctl aws_env my-aws-keys-1 --format ").unwrap();
     assert_eq!(got, ["sh", "fish", "powershell", "dotenv", "json"]);
+}
+
+/// A job whose values hold bash's word-break characters: an AWS profile
+/// `123456789012:ReadOnly` (and `[ci] ; robot`, a header with a comment),
+/// named through `$HOME` as the aws module expands it; a params key and an
+/// integration field with `:`; a file with `:` in its name.
+fn colon_job() -> Job {
+    let job = Job::new();
+    let write = |p: &str, text: &str| {
+        let p = job.path(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "home/.aws/ci-credentials",
+        "[default]\nk=v\n[123456789012:ReadOnly]\nk=v\n[ci] ; robot\nk=v\n",
+    );
+    write(
+        "job/IN/app-params/version.json",
+        r#"{"version":{"propertyBag":{"params":{"db:host":"h","db:port":"1"}}}}"#,
+    );
+    write(
+        "job/IN/urls/integration.json",
+        r#"{"url:prod":"u","token":"t"}"#,
+    );
+    write("work/build:42.json", "{}");
+    job
+}
+
+fn colon_env(cmd: &mut Command) {
+    cmd.env("AWS_SHARED_CREDENTIALS_FILE", "$HOME/.aws/ci-credentials")
+        .env("AWS_CONFIG_FILE", "$HOME/.aws/none");
+}
+
+#[test]
+fn bash_completes_values_with_colons_and_equals() {
+    // Issue 10, item 12: with the default COMP_WORDBREAKS bash cuts
+    // `123456789012:R` into `123456789012`, `:`, `R`; every value the
+    // engine offers must still complete (COMPREPLY holds what bash puts in
+    // place of the last piece).
+    let job = colon_job();
+    let complete = |line: &str| {
+        let program = bash_program(line);
+        let mut cmd = job.shell("bash", &["--norc", "--noprofile", "-c", &program])?;
+        colon_env(&mut cmd);
+        Some(lines(&run(cmd)))
+    };
+    let Some(got) = complete("shipctl configure_aws my-aws-keys-1 --profile 123456789012:R") else {
+        return;
+    };
+    assert_eq!(got, ["ReadOnly"]);
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "shipctl configure_aws my-aws-keys-1 --profile 123456789012:",
+            &["ReadOnly"],
+        ),
+        (
+            "shipctl configure_aws my-aws-keys-1 --profile 12",
+            &["123456789012:ReadOnly"],
+        ),
+        (
+            "shipctl configure_aws my-aws-keys-1 --profile=123456789012:R",
+            &["ReadOnly"],
+        ),
+        (
+            "shipctl configure_aws my-aws-keys-1 --profile=1",
+            &["123456789012:ReadOnly"],
+        ),
+        (
+            "shipctl configure_aws my-aws-keys-1 --profile=",
+            &["default", "123456789012:ReadOnly", "ci"],
+        ),
+        ("shipctl configure_aws my-aws-keys-1 --profile c", &["ci"]),
+        (
+            "shipctl get_params_resource app-params db:",
+            &["host", "port"],
+        ),
+        ("shipctl get_params_resource app-params db:h", &["host"]),
+        (
+            "shipctl get_integration_resource_field urls url:",
+            &["prod"],
+        ),
+        ("shipctl aws_env my-aws-keys-1 --format=js", &["json"]),
+        (
+            "shipctl aws_env my-aws-keys-1 --format=",
+            &["sh", "fish", "powershell", "dotenv", "json"],
+        ),
+        ("shipctl get_git_changes --resource=my", &["my-aws-keys-1"]),
+        ("shipctl get_json_value build:", &["42.json"]),
+        ("shipctl get_json_value bui", &["build:42.json"]),
+        ("shipctl --env-file=no", &["notes.txt"]),
+        ("shipctl notify note --payload=build:4", &["42.json"]),
+    ];
+    for (line, want) in cases {
+        assert_eq!(complete(line).unwrap(), *want, "{line}");
+    }
+}
+
+#[test]
+fn bash_completes_notify_options() {
+    let job = Job::new();
+    let Some(got) = bash_complete(&job, "shipctl notify note --te") else {
+        return;
+    };
+    assert_eq!(got, ["--text"]);
+    // The one-dash spelling the original read is completed as typed.
+    assert_eq!(
+        bash_complete(&job, "shipctl notify note -te").unwrap(),
+        ["-text"]
+    );
+    let got = bash_complete(&job, "shipctl notify note --").unwrap();
+    for o in [
+        "--text",
+        "--payload",
+        "--recipient",
+        "--attach-file",
+        "--appId",
+        "--help",
+    ] {
+        assert!(got.contains(&o.to_string()), "{o} in {got:?}");
+    }
+    assert_eq!(
+        bash_complete(&job, "shipctl notify note --payload de").unwrap(),
+        ["deploy.json"]
+    );
+    assert_eq!(
+        bash_complete(&job, "shipctl notify note -payload=de").unwrap(),
+        ["deploy.json"]
+    );
+}
+
+#[test]
+fn fish_and_zsh_complete_notify_options_and_colon_values() {
+    let job = colon_job();
+    let fish = |line: &str| {
+        let program = format!(
+            "source '{}'; complete -C '{line}'",
+            script("fish").display()
+        );
+        let mut cmd = job.shell("fish", &["--no-config", "-c", &program])?;
+        colon_env(&mut cmd);
+        Some(run(cmd))
+    };
+    if let Some(out) = fish("shipctl notify note --pay") {
+        assert_eq!(
+            out,
+            "--payload\tSend this JSON file as the body instead of the built one\n"
+        );
+        let out = fish("shipctl configure_aws my-aws-keys-1 --profile 1").unwrap();
+        assert_eq!(out, "123456789012:ReadOnly\tprofile\n");
+    }
+    let program = format!(
+        r#"autoload -U compinit && compinit -u -d '{}'
+source '{}'
+_describe() {{ print -rl -- "${{(@P)${{@[-1]}}}}" }}
+words=(shipctl notify note --att); CURRENT=4; _shipctl
+words=(shipctl configure_aws my-aws-keys-1 --profile 1); CURRENT=5; _shipctl
+"#,
+        job.path("zcompdump").display(),
+        script("zsh").display()
+    );
+    if let Some(mut cmd) = job.shell("zsh", &["-f", "-c", &program]) {
+        colon_env(&mut cmd);
+        // zsh filters by itself: every candidate is given, in zsh's format.
+        let out = run(cmd);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.contains(&"--attach-file:Jira: a file to attach to the issue"),
+            "{out}"
+        );
+        assert!(
+            lines.contains(&"-\\-payload:Send this JSON file as the body instead of the built one")
+                || lines.contains(
+                    &"--payload:Send this JSON file as the body instead of the built one"
+                ),
+            "{out}"
+        );
+        assert!(lines.contains(&"123456789012\\:ReadOnly:profile"), "{out}");
+        assert!(lines.contains(&"ci:profile"), "{out}");
+    }
+}
+
+/// Drives an interactive bash in a pseudo-terminal: for each line, types
+/// it and TAB, then C-t (bound by the rc file to print the edited line as
+/// `LINE<…>`), then C-u. Prints the edited lines, one a line.
+const PTY_DRIVER: &str = r#"
+import os, pty, re, select, sys, time
+rc, lines = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--noprofile", "--rcfile", rc, "-i"])
+out = b""
+def wait_for(done):
+    global out
+    end = time.time() + 20
+    while not done() and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    if not done():
+        sys.exit("timed out; the terminal shows:\n" + out.decode(errors="replace"))
+wait_for(lambda: b"$ " in out)  # the prompt: readline reads from here on
+for i, line in enumerate(lines):
+    os.write(fd, line.encode() + b"\t\x14\x15")
+    wait_for(lambda: out.count(b"LINE<") > i)
+os.write(fd, b"exit\n")
+for m in re.findall(rb"LINE<([^>]*)>", out):
+    print(m.decode())
+"#;
+
+#[test]
+fn bash_completes_in_a_terminal() {
+    // Real readline, real COMP_WORDBREAKS: what the line reads after TAB.
+    let job = colon_job();
+    if !crate::util::have("python3", "bash completion in a terminal") {
+        return;
+    }
+    let driver = job.path("drive.py");
+    std::fs::write(&driver, PTY_DRIVER).unwrap();
+    let rc = job.path("bashrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "PS1='$ '\nsource '{}'\nbind -x '\"\\C-t\": printf \"LINE<%s>\\n\" \"$READLINE_LINE\"'\n",
+            script("bash").display()
+        ),
+    )
+    .unwrap();
+    let typed = [
+        "shipctl configure_aws my-aws-keys-1 --profile 123456789012:R",
+        "shipctl configure_aws my-aws-keys-1 --profile=123456789012:R",
+        "shipctl configure_aws my-aws-keys-1 --profile=1",
+        "shipctl configure_aws my-aws-keys-1 --profile c",
+        "shipctl get_params_resource app-params db:h",
+        "shipctl aws_env my-aws-keys-1 --format=js",
+        "shipctl --env-file=no",
+        "shipctl get_json_value build:",
+        "shipctl notify note -te",
+        "shipctl notify note --payload=build:",
+    ];
+    let mut args = vec![driver.to_str().unwrap(), rc.to_str().unwrap()];
+    args.extend(typed);
+    let Some(mut cmd) = job.shell("python3", &args) else {
+        return;
+    };
+    colon_env(&mut cmd);
+    let out = run(cmd);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "shipctl configure_aws my-aws-keys-1 --profile 123456789012:ReadOnly ",
+            "shipctl configure_aws my-aws-keys-1 --profile=123456789012:ReadOnly ",
+            "shipctl configure_aws my-aws-keys-1 --profile=123456789012:ReadOnly ",
+            "shipctl configure_aws my-aws-keys-1 --profile ci ",
+            "shipctl get_params_resource app-params db:host ",
+            "shipctl aws_env my-aws-keys-1 --format=json ",
+            "shipctl --env-file=notes.txt ",
+            "shipctl get_json_value build:42.json ",
+            "shipctl notify note -text ",
+            "shipctl notify note --payload=build:42.json ",
+        ],
+        "{out}"
+    );
 }

@@ -1315,6 +1315,29 @@ pub fn has_profile(text: &str, kind: FileKind, profile: &str) -> Result<bool, In
     Ok(!Doc::parse(text)?.profile_sections(kind, profile).is_empty())
 }
 
+/// The profiles botocore finds in this file, in file order, each once
+/// (for completion: `configure_aws RES --profile <TAB>`).
+pub fn profile_names(text: &str, kind: FileKind) -> Result<Vec<String>, IniError> {
+    let doc = Doc::parse(text)?;
+    let mut names: Vec<String> = Vec::new();
+    for s in &doc.sections {
+        let name = match kind {
+            FileKind::Credentials => Some(s.name.clone()),
+            FileKind::Config if s.name == "default" => Some(s.name.clone()),
+            FileKind::Config => shlex_split(&s.name)
+                .filter(|p| p.len() == 2)
+                .map(|p| p[1].clone()),
+        };
+        if let Some(n) = name
+            && section_maps_to(kind, &s.name, &n)
+            && !names.contains(&n)
+        {
+            names.push(n);
+        }
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,9 @@
 #[allow(dead_code)]
 pub mod ini;
 
+pub mod ecr;
+pub mod sigv4;
+
 use crate::job::JobEnv;
 use crate::{diag, exit, fsutil};
 use anyhow::Result;

@@ -47,10 +47,6 @@ fn first_field(
     fields: &[&str],
 ) -> Result<Option<String>> {
     for field in fields {
-        let doc = match doc {
-            Ok(d) => Ok(d.clone()),
-            Err(e) => Err(anyhow::anyhow!("{e:#}")),
-        };
         let Some(bytes) = get::integration_field(r, doc, field)? else {
             continue;
         };
@@ -106,7 +102,7 @@ pub fn is_region_name(s: &str) -> bool {
 }
 
 /// Every place the region is looked for, in order, for messages.
-fn region_sources(r: &Resource) -> String {
+pub fn region_sources(r: &Resource) -> String {
     format!(
         "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
          ${}, {} .region",

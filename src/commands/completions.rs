@@ -33,7 +33,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<()> {
 /// (`man -l` shows them in turn), generated from the clap command so that
 /// it describes every command of this build.
 pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = Cli::command();
+    let cmd = crate::cli::with_help(Cli::command());
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -47,21 +47,27 @@ pub fn man(out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Answer a completion request; `args` are the words after `__complete`.
-/// A malformed request exits 99 without a message (the scripts ignore
-/// errors); nothing in the job environment makes it fail.
+/// Answer a completion request; `args` are the words after `__complete`:
+/// `SHELL CWORD [--line LINE] -- WORD…` (bash's stub sends `COMP_LINE`
+/// as LINE, see `complete::line_words`). A malformed request
+/// exits 99 without a message (the scripts ignore errors); nothing in the
+/// job environment makes it fail.
 pub fn request(args: &[OsString], out: &mut dyn Write) -> Result<()> {
     let arg = |i: usize| args.get(i).and_then(|a| a.to_str());
     let shell = arg(0).and_then(|s| Shell::from_str(s, false).ok());
     let cword = arg(1).and_then(|s| s.parse::<usize>().ok());
-    let (Some(shell), Some(cword), Some("--")) = (shell, cword, arg(2)) else {
+    let (line, rest) = match arg(2) {
+        Some("--line") => (args.get(3).map(|l| l.to_string_lossy().into_owned()), 4),
+        _ => (None, 2),
+    };
+    let (Some(shell), Some(cword), Some("--")) = (shell, cword, arg(rest)) else {
         return Err(exit::silent(exit::USAGE));
     };
-    let given: Vec<String> = args[3..]
+    let given: Vec<String> = args[rest + 1..]
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let (words, joined) = complete::line_words(shell, &given, cword);
+    let (words, bash_kept) = complete::line_words(shell, &given, cword, line.as_deref());
 
     // The job environment, with the --env-file of the line when it loads.
     let mut env = JobEnv::from_process(false, false, None)?;
@@ -74,9 +80,9 @@ pub fn request(args: &[OsString], out: &mut dyn Write) -> Result<()> {
     env.strict = false;
     env.explain = false;
 
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::with_help(Cli::command());
     cmd.build();
     let reply = complete::complete(&cmd, &env, &words);
-    out.write_all(complete::render(shell, &reply, joined).as_bytes())?;
+    out.write_all(complete::render(shell, &reply, &bash_kept).as_bytes())?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 
 use crate::exit;
 use crate::job::{self, JobEnv, Resource};
-use crate::json::{self, Found, Seg};
+use crate::json::{self, Seg};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::io::Write;
@@ -36,7 +36,7 @@ fn print(env: &JobEnv, out: &mut dyn Write, answer: Answer, looked_for: &str) ->
 pub fn jq_text(v: &Value) -> Vec<u8> {
     let mut buf = Vec::new();
     // Writing into a Vec cannot fail.
-    let _ = json::write_jq_raw(&mut buf, v);
+    let _ = json::write_value(&mut buf, v);
     buf.pop();
     buf
 }
@@ -210,14 +210,20 @@ fn path_arg(path: &str) -> Result<Vec<Seg>> {
     json::parse_path(path).map_err(|e| exit::usage(format!("{path:?}: {e}")))
 }
 
-/// Print what a path selected (`null` for an absent key, unless strict).
-fn print_found(env: &JobEnv, out: &mut dyn Write, found: Found, looked_for: &str) -> Result<()> {
+/// Print what a path selected (`null` for an absent key, unless strict),
+/// as `get_json_value` prints it.
+fn print_found(
+    env: &JobEnv,
+    out: &mut dyn Write,
+    found: Option<&Value>,
+    looked_for: &str,
+) -> Result<()> {
     match found {
-        Found::Value(v) => json::write_jq_raw(&mut &mut *out, &v)?,
-        Found::Absent if env.strict => {
+        Some(v) => json::write_value(&mut *out, v)?,
+        None if env.strict => {
             return Err(exit::failure(format!("{looked_for} is absent")));
         }
-        Found::Absent => out.write_all(b"null\n")?,
+        None => out.write_all(b"null\n")?,
     }
     Ok(())
 }
@@ -296,10 +302,11 @@ fn is_key_value(doc: &Result<Option<Value>>) -> bool {
 /// An integration field (§4): `$<R>_INTEGRATION_<K>`, else the key of
 /// integration.json whose sanitized form is `<K>`. For key-value
 /// integrations: `$KEY` exactly, then `$<R>_INTEGRATION_<K>`, then
-/// integration.json[KEY]. `doc` is the integration.json (read once by the
-/// caller: `r`'s, or the job integration's).
-pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) -> Result<Answer> {
-    let kv = is_key_value(&doc);
+/// integration.json[KEY]. `doc` is the integration.json as read once by the
+/// caller (`r`'s, or the job integration's); a reading error counts only
+/// when no variable answers.
+pub fn integration_field(r: &Resource, doc: &Result<Option<Value>>, field: &str) -> Result<Answer> {
+    let kv = is_key_value(doc);
     if kv && let Some(v) = r.env.var(field) {
         return Ok(Some(job::bytes(v).to_vec()));
     }
@@ -307,8 +314,10 @@ pub fn integration_field(r: &Resource, doc: Result<Option<Value>>, field: &str) 
     if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
         return Ok(Some(v));
     }
-    let Some(doc) = doc? else {
-        return Ok(None);
+    let doc = match doc {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(job::copy_error(e)),
     };
     let obj = doc.as_object();
     let found = obj.and_then(|o| {
@@ -335,7 +344,7 @@ pub fn integration_resource_field(
 ) -> Result<()> {
     let r = env.resource(res);
     let doc = r.integration_json();
-    let answer = integration_field(&r, doc, field)?;
+    let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
@@ -377,9 +386,12 @@ pub fn integration_field_cmd(
     out: &mut dyn Write,
 ) -> Result<()> {
     let file = job_integration(env, int)?.join("integration.json");
-    let doc = job::required(job::read_json_file(&file, env)?, &file)?;
+    let doc = Ok(Some(job::required(
+        job::read_json_file(&file, env)?,
+        &file,
+    )?));
     let r = env.resource(int);
-    let answer = integration_field(&r, Ok(Some(doc)), field)?;
+    let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
@@ -396,7 +408,7 @@ pub fn json_value(env: &JobEnv, file: &str, path: Option<&str>, out: &mut dyn Wr
     // The selected values are kept as the file's text and printed from it,
     // so even a huge selection never becomes a tree in memory.
     let results = if file == "-" {
-        json::query_raw(std::io::stdin().lock(), &segs)
+        json::query(std::io::stdin().lock(), &segs)
             .map_err(|e| exit::failure(format!("standard input: {e:#}")))?
     } else {
         if Path::new(file).is_dir() {
@@ -409,18 +421,18 @@ pub fn json_value(env: &JobEnv, file: &str, path: Option<&str>, out: &mut dyn Wr
             }
             Err(e) => return Err(e).with_context(|| format!("could not open {file}")),
         };
-        json::query_raw(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
+        json::query(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
     };
     for found in results {
         match found {
-            json::FoundRaw::Json(raw) => json::write_jq_raw_json(&mut &mut *out, &raw)?,
-            json::FoundRaw::Absent if env.strict => {
+            Some(text) => json::write_text(&mut *out, text)?,
+            None if env.strict => {
                 return Err(exit::failure(format!(
                     "{} is absent in {file}",
                     path.unwrap_or(".")
                 )));
             }
-            json::FoundRaw::Absent => out.write_all(b"null\n")?,
+            None => out.write_all(b"null\n")?,
         }
     }
     Ok(())

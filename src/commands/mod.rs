@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod completions;
 pub mod decrypt;
+pub mod ecr;
 pub mod get;
 pub mod git;
 pub mod jdk;
@@ -96,12 +97,13 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetGitChanges(a) => git::changes(env, &a, out),
         C::SplitTests(a) => split::split_tests(env, &a, out),
         C::Decrypt(a) => decrypt::decrypt(&a.file, a.keyfile.as_deref()),
-        C::Notify(a) => notify::run(env, &a.res, &a.args, out),
+        C::Notify(a) => notify::run(env, &a.res, a.options, out),
         C::Jdk(a) => jdk::run(env, &a.action, a.jdk.as_deref(), a.format, out),
 
         // --- New in this tool ---
         C::ConfigureAws(a) => aws::configure(env, &a),
         C::AwsEnv(a) => aws::env_vars(env, &a, out),
+        C::EcrLogin(a) => ecr::login(env, &a, out),
         C::Completions(a) => completions::completions(a.shell, out),
         C::Man => completions::man(out),
     }

@@ -32,17 +32,25 @@ pub fn env_name(name: OsString) -> OsString {
 }
 
 /// A name to look a variable up by (see [`env_name`]).
-pub fn env_lookup(name: &str) -> &str {
-    name
+#[inline(always)]
+pub fn env_lookup(name: &str) -> std::borrow::Cow<'_, str> {
+    std::borrow::Cow::Borrowed(name)
 }
 
 /// What separates the folders of `PATH`.
 pub const PATH_SEPARATOR: u8 = b':';
 
 /// Bytes (from [`super::bytes`], or a part of them) as an OS string.
-pub fn os_str(bytes: &[u8]) -> &OsStr {
+#[inline(always)]
+pub fn os_str(bytes: &[u8]) -> std::borrow::Cow<'_, OsStr> {
     use std::os::unix::ffi::OsStrExt;
-    OsStr::from_bytes(bytes)
+    std::borrow::Cow::Borrowed(OsStr::from_bytes(bytes))
+}
+
+/// An OS string that is no valid text (for tests): the byte 0xff.
+#[cfg(test)]
+pub fn not_unicode() -> OsString {
+    OsString::from_vec(vec![0xff])
 }
 
 /// Bytes as an OS string, exactly.

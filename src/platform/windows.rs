@@ -93,6 +93,14 @@ pub fn os_str(bytes: &[u8]) -> std::borrow::Cow<'_, OsStr> {
     }
 }
 
+/// An OS string that is no valid text (for tests): a lone UTF-16
+/// surrogate.
+#[cfg(test)]
+pub fn not_unicode() -> OsString {
+    use std::os::windows::ffi::OsStringExt;
+    OsString::from_wide(&[0xd800])
+}
+
 /// Bytes as an OS string: Windows text is Unicode, so bytes that are not
 /// UTF-8 become U+FFFD (values from env files and reports; names and
 /// values given as arguments arrive as UTF-16 and are exact).

@@ -23,7 +23,12 @@ const QUOTE_CHARS: usize = 300;
 
 /// `SHIPCTL_NOTIFY_TIMEOUT` (seconds, decimals allowed), else 30 s.
 pub fn timeout(env: &JobEnv) -> Result<Duration> {
-    let Some(v) = env.var("SHIPCTL_NOTIFY_TIMEOUT").filter(|v| !v.is_empty()) else {
+    timeout_from(env, "SHIPCTL_NOTIFY_TIMEOUT")
+}
+
+/// The variable `var` (seconds, decimals allowed), else 30 s.
+pub fn timeout_from(env: &JobEnv, var: &str) -> Result<Duration> {
+    let Some(v) = env.var(var).filter(|v| !v.is_empty()) else {
         return Ok(DEFAULT_TIMEOUT);
     };
     let text = v.to_string_lossy();
@@ -32,11 +37,7 @@ pub fn timeout(env: &JobEnv) -> Result<Duration> {
         .ok()
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
         .map(Duration::from_secs_f64)
-        .ok_or_else(|| {
-            exit::usage(format!(
-                "SHIPCTL_NOTIFY_TIMEOUT={text:?} is not a number of seconds"
-            ))
-        })
+        .ok_or_else(|| exit::usage(format!("{var}={text:?} is not a number of seconds")))
 }
 
 /// The time to connect: 10 s, or less when the whole timeout is shorter.
@@ -132,6 +133,14 @@ pub struct Answer {
     pub body: String,
 }
 
+/// Any answer, whatever its status.
+pub struct Reply {
+    pub status: u16,
+    /// The response headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 /// One agent for all the requests of a command.
 pub struct Client {
     agent: ureq::Agent,
@@ -140,7 +149,11 @@ pub struct Client {
 
 impl Client {
     pub fn new(env: &JobEnv) -> Result<Client> {
-        let timeout = timeout(env)?;
+        Client::with_timeout(env, timeout(env)?)
+    }
+
+    /// A client whose requests take at most `timeout` each.
+    pub fn with_timeout(env: &JobEnv, timeout: Duration) -> Result<Client> {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .timeout_connect(Some(connect_timeout(timeout)))
@@ -171,6 +184,33 @@ impl Client {
         body: Option<Body>,
         secrets: &[&str],
     ) -> Result<Answer> {
+        let host = host_of(url);
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let Reply { status, body, .. } = self.exchange(url, headers, body)?;
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if status >= 400 {
+            let quoted: String = redact(body.trim(), secrets)
+                .chars()
+                .take(QUOTE_CHARS)
+                .collect();
+            let quoted = quoted.replace(['\n', '\r'], " ");
+            return Err(exit::failure(match quoted.is_empty() {
+                true => format!("{method} to {host} failed: HTTP {status}"),
+                false => format!("{method} to {host} failed: HTTP {status}: {quoted}"),
+            }));
+        }
+        Ok(Answer { status, body })
+    }
+
+    /// GET or POST (`body` given) `url` and return the answer whatever its
+    /// status; only a transport failure is an error (exit 1), naming the
+    /// host and never the URL.
+    pub fn exchange(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<Body>,
+    ) -> Result<Reply> {
         let host = host_of(url);
         let method = if body.is_some() { "POST" } else { "GET" };
         let result = match body {
@@ -210,19 +250,19 @@ impl Client {
                     describe(&e, self.timeout)
                 ))
             })?;
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        if status >= 400 {
-            let quoted: String = redact(body.trim(), secrets)
-                .chars()
-                .take(QUOTE_CHARS)
-                .collect();
-            let quoted = quoted.replace(['\n', '\r'], " ");
-            return Err(exit::failure(match quoted.is_empty() {
-                true => format!("{method} to {host} failed: HTTP {status}"),
-                false => format!("{method} to {host} failed: HTTP {status}: {quoted}"),
-            }));
-        }
-        Ok(Answer { status, body })
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_ascii_lowercase(), v)
+            })
+            .collect();
+        Ok(Reply {
+            status,
+            headers,
+            body: bytes,
+        })
     }
 }
 

@@ -2,9 +2,9 @@
 //! (Slack, generic webhook, IRC, NewRelic, Airbrake, Jira). See
 //! `../shared/spec/NOTIFY.md`.
 //!
-//! Options are parsed here, by hand, because real scripts spell them three
-//! ways (`--name=value`, `--name value`, `-name value`/`-name=value`) and
-//! clap has no single-dash long options. Bodies are built with serde_json,
+//! Options are defined with the other arguments in `cli.rs` (real scripts
+//! spell them `--name=value`, `--name value`, `-name value`/`-name=value`;
+//! `cli::prepare_args` gives clap the two-dash form). Bodies are built with serde_json,
 //! so every value is escaped; the original glued strings together.
 
 pub mod http;
@@ -23,119 +23,24 @@ use std::path::Path;
 // ---------------------------------------------------------------------------
 // Options
 
-macro_rules! options {
-    ($($field:ident: $name:literal, $env:expr;)*) => {
-        /// The options of `notify`, as given on the command line (`None`:
-        /// not given) or, after [`Options::with_env`], with the `NOTIFY_*`
-        /// defaults filled in.
-        #[derive(Debug, Default, PartialEq, Clone)]
-        pub struct Options {
-            $(pub $field: Option<String>,)*
-        }
-
-        impl Options {
-            /// The field of an option name (matched exactly).
-            fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
-                match name {
-                    $($name => Some(&mut self.$field),)*
-                    _ => None,
-                }
-            }
-
-            /// Fill every option not given from its `NOTIFY_*` variable
-            /// (an empty variable counts as unset, as in the original).
-            pub fn with_env(mut self, env: &JobEnv) -> Options {
-                $(
-                    let var: Option<&str> = $env;
-                    if let (None, Some(var)) = (&self.$field, var) {
-                        self.$field = env
-                            .var(var)
-                            .filter(|v| !v.is_empty())
-                            .map(|v| v.to_string_lossy().into_owned());
-                    }
-                )*
-                self
-            }
-        }
-
-        /// Every option name, for messages.
-        const NAMES: &[&str] = &[$($name),*];
-    };
-}
-
-options! {
-    username: "username", Some("NOTIFY_USERNAME");
-    password: "password", Some("NOTIFY_PASSWORD");
-    recipient: "recipient", Some("NOTIFY_RECIPIENT");
-    pretext: "pretext", Some("NOTIFY_PRETEXT");
-    text: "text", Some("NOTIFY_TEXT");
-    color: "color", Some("NOTIFY_COLOR");
-    icon_url: "icon_url", Some("NOTIFY_ICON_URL");
-    payload: "payload", Some("NOTIFY_PAYLOAD");
-    kind: "type", Some("NOTIFY_TYPE");
-    revision: "revision", Some("NOTIFY_REVISION");
-    description: "description", Some("NOTIFY_DESCRIPTION");
-    changelog: "changelog", Some("NOTIFY_CHANGELOG");
-    app_id: "appId", None;
-    app_name: "appName", None;
-    project_id: "project-id", Some("NOTIFY_PROJECT_ID");
-    environment: "environment", Some("NOTIFY_ENVIRONMENT");
-    email: "email", Some("NOTIFY_EMAIL");
-    repository: "repository", Some("NOTIFY_REPOSITORY");
-    version: "version", Some("NOTIFY_VERSION");
-    summary: "summary", Some("NOTIFY_SUMMARY");
-    attach_file: "attach-file", Some("NOTIFY_ATTACH_FILE");
-}
+/// The options of `notify`, as given on the command line (`None`: not
+/// given) or, after [`Options::with_env`], with the `NOTIFY_*` defaults
+/// filled in. Defined, with their names and variables, in `cli.rs`.
+pub use crate::cli::NotifyOptions as Options;
 
 impl Options {
-    /// Parse `--name=value`, `--name value`, `-name value`, `-name=value`.
-    /// An unknown name, a word that is no option, or a missing value is a
-    /// usage error; the last of a repeated option wins. Messages never
-    /// echo a value (it may be a password).
-    pub fn parse(args: &[String]) -> Result<Options> {
-        let mut opts = Options::default();
-        let mut i = 0;
-        while i < args.len() {
-            let arg = &args[i];
-            let (dashes, body) = match arg.strip_prefix("--") {
-                Some(b) => ("--", b),
-                None => match arg.strip_prefix('-') {
-                    Some(b) => ("-", b),
-                    None => {
-                        return Err(exit::usage(format!(
-                            "unexpected argument {arg:?}: notify takes RES, then options such as --text=TEXT"
-                        )));
-                    }
-                },
-            };
-            let (name, inline) = match body.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (body, None),
-            };
-            let Some(slot) = opts.slot(name) else {
-                return Err(exit::usage(format!(
-                    "unknown option {dashes}{name} (notify's options: --{})",
-                    NAMES.join(", --")
-                )));
-            };
-            let value = match inline {
-                Some(v) => v.to_string(),
-                None => {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) => v.clone(),
-                        None => {
-                            return Err(exit::usage(format!(
-                                "option {dashes}{name} needs a value"
-                            )));
-                        }
-                    }
-                }
-            };
-            *slot = Some(value);
-            i += 1;
+    /// Fill every option not given from its `NOTIFY_*` variable (an empty
+    /// variable counts as unset, as in the original).
+    pub fn with_env(mut self, env: &JobEnv) -> Options {
+        for (_, var, value) in self.slots() {
+            if let (None, Some(var)) = (&value, var) {
+                *value = env
+                    .var(var)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| v.to_string_lossy().into_owned());
+            }
         }
-        Ok(opts)
+        self
     }
 }
 
@@ -180,8 +85,8 @@ struct Job<'a> {
     irc: bool,
 }
 
-pub fn run(env: &JobEnv, res: &str, args: &[String], out: &mut dyn Write) -> Result<()> {
-    let o = Options::parse(args)?.with_env(env);
+pub fn run(env: &JobEnv, res: &str, options: Options, out: &mut dyn Write) -> Result<()> {
+    let o = options.with_env(env);
     let r = env.resource(res);
 
     // The resource must be a notification.
@@ -240,7 +145,10 @@ pub fn run(env: &JobEnv, res: &str, args: &[String], out: &mut dyn Write) -> Res
             "unsupported notification integration {master:?} of {res} (Slack, slackKey, webhook, webhookV2, newRelicKey, airBrakeKey, jira; or method irc)"
         )));
     };
-    let fields = Fields { job: &job, doc };
+    let fields = Fields {
+        job: &job,
+        doc: Ok(Some(doc)),
+    };
     match provider {
         Provider::Slack | Provider::Webhook => notify_webhook(&fields, provider),
         Provider::NewRelic => notify_newrelic(&fields, out),
@@ -252,13 +160,13 @@ pub fn run(env: &JobEnv, res: &str, args: &[String], out: &mut dyn Write) -> Res
 /// Integration fields of the resource: env first, then integration.json.
 struct Fields<'a> {
     job: &'a Job<'a>,
-    doc: Value,
+    doc: Result<Option<Value>>,
 }
 
 impl Fields<'_> {
     /// A field, `None` when unset or empty.
     fn get(&self, name: &str) -> Result<Option<String>> {
-        let found = integration_field(&self.job.r, Ok(Some(self.doc.clone())), name)?;
+        let found = integration_field(&self.job.r, &self.doc, name)?;
         Ok(found
             .map(|v| String::from_utf8_lossy(&v).into_owned())
             .filter(|v| !v.is_empty()))
@@ -336,7 +244,7 @@ impl Job<'_> {
             }
             Err(e) => return Err(e).with_context(|| format!("could not read {path}")),
         };
-        if let Err(e) = serde_json::from_slice::<Value>(&bytes) {
+        if let Err(e) = crate::json::parse(&bytes) {
             return Err(exit::usage(format!(
                 "payload file {path} is not valid JSON: {e}"
             )));
@@ -514,7 +422,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
                 client.timeout(),
             );
             let answer = client.send(&lookup, &headers, None, &secrets)?;
-            let doc: Value = serde_json::from_str(&answer.body).map_err(|_| {
+            let doc = crate::json::parse(answer.body.as_bytes()).map_err(|_| {
                 exit::failure(format!(
                     "NewRelic ({}) answered the application lookup with something that is not JSON",
                     http::host_of(&url)
@@ -541,7 +449,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
         client.timeout(),
     );
     let answer = client.send(&post, &headers, Some(Body::json(body)), &secrets)?;
-    let doc: Option<Value> = serde_json::from_str(&answer.body).ok();
+    let doc: Option<Value> = crate::json::parse(answer.body.as_bytes()).ok();
     match doc.as_ref().and_then(|d| d.pointer("/deployment/id")) {
         Some(id) if !id.is_null() => {
             let id = match id {
@@ -676,7 +584,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let Some((name, data)) = attachment else {
         return Ok(());
     };
-    let key = serde_json::from_str::<Value>(&answer.body)
+    let key = crate::json::parse(answer.body.as_bytes())
         .ok()
         .and_then(|d| d.get("key").and_then(Value::as_str).map(str::to_string))
         .filter(|k| !k.is_empty())
@@ -794,135 +702,6 @@ fn login_name(env: &JobEnv) -> String {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Options> {
-        Options::parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    }
-
-    fn code(e: anyhow::Error) -> u8 {
-        e.downcast_ref::<exit::Exit>().map_or(1, |e| e.code)
-    }
-
-    #[test]
-    fn three_spellings() {
-        let want = Options {
-            text: Some("hi there".into()),
-            payload: Some("f.json".into()),
-            icon_url: Some("u=1".into()),
-            project_id: Some("-7".into()),
-            ..Options::default()
-        };
-        for args in [
-            &[
-                "--text=hi there",
-                "--payload=f.json",
-                "--icon_url=u=1",
-                "--project-id=-7",
-            ][..],
-            &[
-                "--text",
-                "hi there",
-                "--payload",
-                "f.json",
-                "--icon_url",
-                "u=1",
-                "--project-id",
-                "-7",
-            ],
-            &[
-                "-text",
-                "hi there",
-                "-payload",
-                "f.json",
-                "-icon_url",
-                "u=1",
-                "-project-id",
-                "-7",
-            ],
-            &[
-                "-text=hi there",
-                "-payload=f.json",
-                "-icon_url=u=1",
-                "-project-id=-7",
-            ],
-        ] {
-            assert_eq!(parse(args).unwrap(), want, "{args:?}");
-        }
-    }
-
-    #[test]
-    fn every_name() {
-        let names = [
-            "username",
-            "password",
-            "recipient",
-            "pretext",
-            "text",
-            "color",
-            "icon_url",
-            "payload",
-            "type",
-            "revision",
-            "description",
-            "changelog",
-            "appId",
-            "appName",
-            "project-id",
-            "environment",
-            "email",
-            "repository",
-            "version",
-            "summary",
-            "attach-file",
-        ];
-        assert_eq!(NAMES, names);
-        for n in names {
-            let o = parse(&[&format!("--{n}=v")]).unwrap();
-            assert_ne!(o, Options::default(), "{n}");
-        }
-    }
-
-    #[test]
-    fn empty_values_and_repeats() {
-        assert_eq!(parse(&["--text="]).unwrap().text.as_deref(), Some(""));
-        assert_eq!(parse(&["--text", ""]).unwrap().text.as_deref(), Some(""));
-        assert_eq!(
-            parse(&["--text=a", "-text", "b"]).unwrap().text.as_deref(),
-            Some("b")
-        );
-        // The next word is the value, even when it looks like an option.
-        assert_eq!(
-            parse(&["--text", "--color=x"]).unwrap().text.as_deref(),
-            Some("--color=x")
-        );
-    }
-
-    #[test]
-    fn refused() {
-        for args in [
-            &["--icon-url=x"][..],
-            &["--appid=1"],
-            &["--project_id=1"],
-            &["--Text=x"],
-            &["--text"],
-            &["-type"],
-            &["hello"],
-            &["--"],
-            &["-"],
-            &["--unknown", "x"],
-        ] {
-            let e = parse(args).unwrap_err();
-            assert_eq!(code(e), exit::USAGE, "{args:?}");
-        }
-    }
-
-    #[test]
-    fn unknown_option_message_hides_the_value() {
-        let e = parse(&["--passwd=hunter2"]).unwrap_err();
-        let m = e.to_string();
-        assert!(m.contains("--passwd"), "{m}");
-        assert!(!m.contains("hunter2"), "{m}");
-    }
-
     #[test]
     fn environment_defaults() {
         let env = JobEnv::new([
@@ -931,7 +710,11 @@ mod tests {
             ("NOTIFY_PROJECT_ID".into(), "42".into()),
             ("NOTIFY_ICON_URL".into(), "icon".into()),
         ]);
-        let o = parse(&["--icon_url=cli"]).unwrap().with_env(&env);
+        let o = Options {
+            icon_url: Some("cli".into()),
+            ..Options::default()
+        }
+        .with_env(&env);
         assert_eq!(o.text.as_deref(), Some("from env"));
         assert_eq!(o.color, None);
         assert_eq!(o.project_id.as_deref(), Some("42"));
