@@ -199,8 +199,6 @@ pub enum Command {
     AwsEnv(AwsEnv),
     EcrLogin(EcrLogin),
     Completions(CompletionsArgs),
-    #[command(hide = true)]
-    Man,
 }
 
 #[derive(Debug, Args)]
@@ -886,11 +884,6 @@ pub const HELP: &[(&str, &[Help])] = &[
                 about: "The completion script for a shell (names and values are completed live)",
                 after: "Examples:\n  source <(shipctl completions bash)\n  shipctl completions fish > ~/.config/fish/completions/shipctl.fish",
             },
-            Help {
-                name: "man",
-                about: "Print the manual page (roff): `shipctl man | man -l -`",
-                after: "Example:\n  shipctl man | man -l -",
-            },
         ],
     ),
 ];
@@ -916,6 +909,25 @@ pub fn help_of(name: &str) -> Option<&'static Help> {
     HELP.iter()
         .flat_map(|(_, commands)| commands.iter())
         .find(|h| h.name == name)
+}
+
+/// The manual (roff): the page of `shipctl`, then one page for each
+/// command (`man -l` shows them in turn), generated from these definitions
+/// so that it describes every command. Not a command of the binary (the
+/// renderer would add 45 KB to it): `cargo run --example man > shipctl.1`
+/// prints it, and the release archives and packages carry it.
+pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cmd = with_help(Cli::command());
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let sub = sub.clone().bin_name(format!("shipctl {name}"));
+        clap_mangen::Man::new(sub)
+            .title(format!("shipctl-{name}"))
+            .render(&mut page)?;
+    }
+    out.write_all(&page)
 }
 
 /// `cmd` (the top-level command) with every command's help: its about
@@ -1878,5 +1890,24 @@ mod tests {
         assert!(e.contains("'--passwd'"), "{e}");
         assert!(e.contains("'--password'"), "{e}");
         assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn man_page_describes_every_command() {
+        let mut page = Vec::new();
+        man_page(&mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(".TH shipctl 1"));
+        for sub in Cli::command()
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+        {
+            let name = sub.get_name();
+            assert!(
+                page.contains(&format!(".TH shipctl-{name} 1")),
+                "no page for {name}"
+            );
+        }
+        assert!(page.contains("shipctl get_integration_resource_field"));
     }
 }

@@ -1,186 +1,70 @@
-//! shipctl: read a CI job's metadata and do its routine chores.
+//! The shipctl binary: collect the arguments, then [`shipctl::main`].
 //!
-//! `main` parses, dispatches and turns the outcome into an exit code
-//! (spec §3). Everything else lives in the modules below.
-#![warn(clippy::print_stdout, clippy::print_stderr)]
-// No Rust runtime start-up: std's `main` wrapper finds the main thread's
-// stack guard by parsing /proc/self/maps, which costs as much as the rest of
-// a lookup. `main` below does the one thing of it that matters here. On
-// Windows std's own entry point is used: it reads the UTF-16 command line.
-#![cfg_attr(all(unix, not(test)), no_main)]
+//! No Rust runtime start-up (`no_main`): on musl, std's `main` wrapper
+//! installs SIGSEGV/SIGBUS handlers on an alternate signal stack it maps for
+//! stack-overflow reports (mmap, mprotect, sigaltstack, and munmap at exit),
+//! which costs as much as the rest of a lookup. The C `main` below does the
+//! two things of that start-up that matter here: stdin, stdout and stderr
+//! are open, and SIGPIPE is ignored.
+//!
+//! On Windows std's own entry point is used: it reads the arguments from
+//! the UTF-16 command line (`é`, `ß`, emoji arrive whole; a C `main`'s
+//! narrow argv would turn them into the console's code page).
+#![cfg_attr(unix, no_main)]
 
-mod aws;
-mod cli;
-mod commands;
-mod complete;
-mod diag;
-mod eval;
-mod exit;
-mod fsutil;
-mod job;
-mod json;
-mod platform;
-
-use clap::FromArgMatches;
-use std::io::Write;
-#[cfg(all(unix, not(test)))]
+#[cfg(unix)]
+use std::ffi::{CStr, OsStr, OsString, c_char};
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
 
-#[cfg(all(unix, not(test)))]
-unsafe extern "C" {
-    fn signal(signum: i32, handler: usize) -> usize;
+/// The entry point on Windows (see above).
+#[cfg(windows)]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(shipctl::main(std::env::args_os().collect()))
 }
 
 /// The C entry point (see `no_main` above).
-#[cfg(all(unix, not(test)))]
+#[cfg(unix)]
 #[unsafe(no_mangle)]
-extern "C" fn main(argc: i32, argv: *const *const std::ffi::c_char) -> i32 {
-    const SIGPIPE: i32 = 13;
-    const SIG_IGN: usize = 1;
+extern "C" fn main(argc: i32, argv: *const *const c_char) -> i32 {
+    standard_streams_open();
     // As std's runtime does: a reader that goes away makes writes fail with
-    // EPIPE (handled quietly below) instead of killing the process.
+    // EPIPE (handled quietly by `shipctl::main`) instead of killing the
+    // process.
     // SAFETY: setting a signal to SIG_IGN has no handler to race with.
-    unsafe { signal(SIGPIPE, SIG_IGN) };
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     // The arguments come from here: std only collects them itself on glibc.
-    let args: Vec<std::ffi::OsString> = (0..usize::try_from(argc).unwrap_or(0))
+    let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
         .map(|i| {
             // SAFETY: the C runtime passes argc valid, NUL-terminated strings.
-            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
-            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect();
-    i32::from(start(args))
+    i32::from(shipctl::main(args))
 }
 
-/// The entry point on Windows: std's, which reads the arguments from the
-/// UTF-16 command line (`é`, `ß`, emoji arrive whole; a C `main`'s narrow
-/// argv would turn them into the console's code page).
-#[cfg(all(windows, not(test)))]
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(start(std::env::args_os().collect()))
-}
-
-/// Run the arguments and flush stdout: the exit code.
-#[cfg_attr(test, allow(dead_code))]
-fn start(args: Vec<std::ffi::OsString>) -> u8 {
-    // A failing `eval "$(shipctl aws_env …)"` must fail too (src/eval.rs).
-    let evaluated = eval::is_evaluated(&args);
-    let code = match run(args) {
-        Ok(()) => exit::OK,
-        Err(err) => report(&err),
-    };
-    if code != exit::OK && evaluated {
-        eval::print_failure();
-    }
-    let _ = std::io::stdout().flush();
-    code
-}
-
-#[cfg_attr(test, allow(dead_code))]
-fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<()> {
-    // A completion request from a shell script (`completions/`): answered
-    // before anything else is built, and costs the normal path one compare.
-    if args.get(1).is_some_and(|a| a == complete::REQUEST) {
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        commands::completions::request(&args[2..], &mut out)?;
-        out.flush()?;
-        return Ok(());
-    }
-    for option in cli::misplaced_global_options(&args) {
-        diag::warn(format_args!(
-            "{option} is a global option: it goes before the command \
-             (shipctl {option} COMMAND …); after the command it is an ordinary argument"
-        ));
-    }
-    if let Some(command) = cli::fast_parse(&args) {
-        let env = job::JobEnv::from_process(false, false, None)?;
-        return execute(command, &env);
-    }
-    let mut cmd = cli::command(&args);
-    if let Some(name) = cli::command_name(&args)
-        && !name.starts_with('-')
-        && cmd.find_subcommand(name).is_none()
-    {
-        return Err(exit::usage(cli::unknown_command(&cmd, name)));
-    }
-    let args = cli::prepare_args(&cmd, args);
-    let parsed = cmd.try_get_matches_from_mut(args).and_then(|m| {
-        let cli = cli::Cli::from_arg_matches(&m);
-        std::mem::forget(m);
-        cli
+/// As std's runtime does: a closed descriptor 0, 1 or 2 is opened on
+/// /dev/null, so that a file shipctl opens later (a state file, a temporary
+/// file) can never become its stdout or stderr and receive a value or a
+/// diagnostic (`shipctl replace app.yml 2>&-`).
+#[cfg(unix)]
+fn standard_streams_open() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
     });
-    // The process ends soon: freeing the command tree (and the matches)
-    // piece by piece would cost a tenth of a lookup.
-    std::mem::forget(cmd);
-    let cli = match parsed {
-        Ok(cli) => cli,
-        Err(e) => return clap_error(&e),
-    };
-    let env = job::JobEnv::from_process(cli.strict, cli.explain, cli.env_file.as_deref())?;
-    execute(cli.command, &env)
-}
-
-/// What clap stopped at: `--help` and `--version` print on stdout and
-/// succeed; bare `shipctl` is a usage error followed by the help; every
-/// other clap error is a usage error (99) whose text follows
-/// `shipctl: error:` as every error of this tool does (the blank lines of
-/// clap's layout dropped, the error itself on one line).
-#[cfg_attr(test, allow(dead_code))]
-fn clap_error(e: &clap::Error) -> anyhow::Result<()> {
-    use clap::error::ErrorKind;
-    let text = e.render().to_string();
-    match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            std::io::stdout().write_all(text.as_bytes())?;
-            Ok(())
-        }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(exit::usage(format!(
-            "no command given\n\n{}",
-            text.trim_end()
-        ))),
-        _ => {
-            let text = text.strip_prefix("error: ").unwrap_or(&text);
-            let mut paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty());
-            let first = paragraphs.next().unwrap_or_default();
-            let first: Vec<&str> = first.lines().map(str::trim).collect();
-            let lines: Vec<&str> = paragraphs.flat_map(str::lines).collect();
-            let message = std::iter::once(first.join(" "))
-                .chain(lines.iter().map(|l| l.to_string()))
-                .collect::<Vec<_>>()
-                .join("\n");
-            Err(exit::usage(message))
+    // SAFETY: `fds` is a valid array of three pollfd for the whole call.
+    if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } < 0 {
+        return;
+    }
+    for fd in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+        // SAFETY: a NUL-terminated path; the new descriptor takes the lowest
+        // free number, which is this closed one (lower ones are open).
+        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if opened != fd.fd {
+            break;
         }
     }
-}
-
-/// Run a parsed command with buffered stdout.
-#[cfg_attr(test, allow(dead_code))]
-fn execute(command: cli::Command, env: &job::JobEnv) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    commands::run(command, env, &mut out)?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Print the error (unless it is a quiet one) and return its exit code.
-#[cfg_attr(test, allow(dead_code))]
-fn report(err: &anyhow::Error) -> u8 {
-    if let Some(e) = err.downcast_ref::<exit::Exit>() {
-        if e.message.is_some() {
-            diag::error(err);
-        }
-        return e.code;
-    }
-    // A reader that went away (`shipctl … | head -1`) is not an error.
-    let broken_pipe = err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    });
-    if broken_pipe {
-        return exit::OK;
-    }
-    diag::error(err);
-    exit::FAILURE
 }

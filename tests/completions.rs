@@ -537,19 +537,6 @@ fn request_protocol() {
 }
 
 #[test]
-fn man_page_describes_every_command() {
-    let out = Command::new(BIN).arg("man").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let page = String::from_utf8(out.stdout).unwrap();
-    assert!(page.contains(".TH shipctl 1"), "{page}");
-    assert!(page.contains(".TH shipctl-get_integration_resource_field 1"));
-    assert!(page.contains("shipctl get_integration_resource_field"));
-    // Hidden from the help and from completion.
-    let help = Command::new(BIN).arg("--help").output().unwrap();
-    assert!(!String::from_utf8_lossy(&help.stdout).contains(" man "));
-}
-
-#[test]
 fn bash_completes_aws_profiles_and_formats() {
     let job = Job::new();
     let Some(got) = bash_complete(&job, "shipctl configure_aws my-aws-keys-1 --profile ") else {

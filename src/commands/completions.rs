@@ -29,24 +29,6 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// The manual: the page of `shipctl`, then one page for each command
-/// (`man -l` shows them in turn), generated from the clap command so that
-/// it describes every command of this build.
-pub fn man(out: &mut dyn Write) -> Result<()> {
-    let cmd = crate::cli::with_help(Cli::command());
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = sub.get_name();
-        let sub = sub.clone().bin_name(format!("shipctl {name}"));
-        clap_mangen::Man::new(sub)
-            .title(format!("shipctl-{name}"))
-            .render(&mut page)?;
-    }
-    out.write_all(&page)?;
-    Ok(())
-}
-
 /// Answer a completion request; `args` are the words after `__complete`:
 /// `SHELL CWORD [--line LINE] -- WORD…` (bash's stub sends `COMP_LINE`
 /// as LINE, see `complete::line_words`). A malformed request

@@ -83,22 +83,14 @@ const OPENJDK_LAYOUTS: &[(Vendor, &str, &str)] = &[
     (Vendor::OpenJdk, "openjdk-", ""),
 ];
 
-/// A folder JDKs are installed in.
-#[derive(Debug, Clone)]
-struct Root {
-    path: PathBuf,
-    /// Every JDK in it is an OpenJDK, named by [`OPENJDK_LAYOUTS`]; else
-    /// [`LAYOUTS`] name them.
-    openjdk_only: bool,
-}
+/// A folder JDKs are installed in (`$SHIPCTL_JVM_DIR`, or the platform's).
+use platform::JdkFolder as Root;
 
-impl Root {
-    /// The layouts of this folder: `(vendor, prefix, suffix)`.
-    fn layouts(&self) -> &'static [(Vendor, &'static str, &'static str)] {
-        match self.openjdk_only {
-            false => LAYOUTS,
-            true => OPENJDK_LAYOUTS,
-        }
+/// The layouts of a JDK folder: `(vendor, prefix, suffix)`.
+fn layouts(root: &Root) -> &'static [(Vendor, &'static str, &'static str)] {
+    match root.openjdk_only {
+        false => LAYOUTS,
+        true => OPENJDK_LAYOUTS,
     }
 }
 
@@ -120,7 +112,7 @@ fn parse_version(v: &str) -> Option<(Vendor, u32)> {
 
 /// The folder names tried for a version in `root`, most usual first.
 fn folder_names(root: &Root, vendor: Vendor, n: u32) -> Vec<String> {
-    root.layouts()
+    layouts(root)
         .iter()
         .filter(|(v, _, _)| *v == vendor)
         .map(|(_, prefix, suffix)| format!("{prefix}{n}{suffix}"))
@@ -138,7 +130,7 @@ fn matches(folder: &str, name: &str) -> bool {
 /// The version a folder name in `root` is the layout of, if any (the first
 /// layout of the root's that fits).
 fn identify(root: &Root, folder: &str) -> Option<(Vendor, u32)> {
-    root.layouts().iter().find_map(|&(vendor, prefix, suffix)| {
+    layouts(root).iter().find_map(|&(vendor, prefix, suffix)| {
         let rest = folder.strip_prefix(prefix)?;
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let n = version_number(&rest[..digits])?;
@@ -167,23 +159,23 @@ fn jvm_roots(env: &JobEnv) -> Vec<Root> {
             path,
             openjdk_only: false,
         }],
-        None => platform::jdk_folders(env)
-            .into_iter()
-            .map(|(path, openjdk_only)| Root { path, openjdk_only })
-            .collect(),
+        None => platform::jdk_folders(env),
     }
 }
 
 /// The roots' paths, for messages: `/usr/lib/jvm` or `A, B, C`.
-fn shown(roots: &[Root]) -> String {
-    let mut s = String::new();
-    for r in roots {
-        if !s.is_empty() {
-            s.push_str(", ");
+struct Shown<'a>(&'a [Root]);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            r.path.display().fmt(f)?;
         }
-        s.push_str(&r.path.to_string_lossy());
+        Ok(())
     }
-    s
 }
 
 /// The (UTF-8) names in `root`, descending; none when it cannot be read.
@@ -276,7 +268,7 @@ fn installed_list(roots: &[Root]) -> String {
     let names: Vec<String> = installed_in(roots).into_iter().map(|j| j.version).collect();
     format!(
         "installed in {}: {}",
-        shown(roots),
+        Shown(roots),
         if names.is_empty() {
             "none".to_string()
         } else {
@@ -351,19 +343,19 @@ pub fn run(
         )));
     };
     let Some(home) = find_in(&roots, vendor, n) else {
-        let mut names: Vec<String> = Vec::new();
-        for root in &roots {
-            for f in folder_names(root, vendor, n) {
-                let f = format!("{f}*");
-                if !names.contains(&f) {
-                    names.push(f);
-                }
-            }
-        }
+        // The names of the first folder whose layouts have the vendor.
+        let names: Vec<String> = roots
+            .iter()
+            .map(|r| folder_names(r, vendor, n))
+            .find(|names| !names.is_empty())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| format!("{f}*"))
+            .collect();
         return Err(exit::usage(format!(
             "{version} is not installed: no folder {} with bin/java in {} ({})",
             names.join(", "),
-            shown(&roots),
+            Shown(&roots),
             installed_list(&roots)
         )));
     };

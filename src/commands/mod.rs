@@ -105,6 +105,5 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::AwsEnv(a) => aws::env_vars(env, &a, out),
         C::EcrLogin(a) => ecr::login(env, &a, out),
         C::Completions(a) => completions::completions(a.shell, out),
-        C::Man => completions::man(out),
     }
 }

@@ -60,17 +60,6 @@ pub fn path_text(path: &Path) -> Cow<'_, [u8]> {
     }
 }
 
-/// Whether a name given by the user would leave the folder it is put in
-/// when used as a file name: a separator (`/`; on Windows also `\`), a
-/// `..`, or on Windows a `:` (a drive, `C:x`, or an NTFS stream,
-/// `res:stream`).
-pub fn leaves_folder(name: &str) -> bool {
-    name.contains("..")
-        || name
-            .chars()
-            .any(|c| std::path::is_separator(c) || NAME_RESERVED.contains(&c))
-}
-
 /// Whether a path, as written, ends with a separator (`dir/`; on Windows
 /// also `dir\`): "a folder, create it".
 pub fn ends_with_separator(path: &Path) -> bool {
@@ -104,6 +93,16 @@ impl Access<'_> {
     pub fn private(&self) -> bool {
         self.unix_mode() & 0o077 == 0
     }
+}
+
+/// A folder JDKs are installed in (see `jdk_folders`).
+#[derive(Debug, Clone)]
+pub struct JdkFolder {
+    pub path: std::path::PathBuf,
+    /// Every JDK in it is an OpenJDK (the folder of an OpenJDK build's
+    /// installer), whatever its folder's name; else the layouts of
+    /// `commands::jdk` name vendor and version.
+    pub openjdk_only: bool,
 }
 
 /// An error that says the rename of a temporary file over its target was

@@ -18,11 +18,13 @@ use std::process::{Command, ExitStatus};
 // ---------------------------------------------------------------------------
 // Strings and names
 
-/// Characters a file name made from user input may not have, besides the
-/// separators and `..` (see [`super::leaves_folder`]).
-pub const NAME_RESERVED: &[char] = &[];
+/// Whether a name given by the user would leave the folder it is put in
+/// when used as a file name: it has a `/` or a `..`.
+pub fn leaves_folder(name: &str) -> bool {
+    name.contains('/') || name.contains("..")
+}
 
-/// What [`super::leaves_folder`] refuses, for messages.
+/// What [`leaves_folder`] refuses, for messages.
 pub const LEAVES_FOLDER: &str = "'/' or '..'";
 
 /// A variable's name as the job environment keeps it: as it is (Unix
@@ -427,9 +429,11 @@ pub fn expand_user(env: &JobEnv, s: &str) -> String {
     }
 }
 
-/// Where JDKs live: `(folder, openjdk_only)`. Debian/Ubuntu and RHEL
-/// install every JDK in `/usr/lib/jvm`, named by the layouts of
-/// `commands::jdk`.
-pub fn jdk_folders(_env: &JobEnv) -> Vec<(PathBuf, bool)> {
-    vec![(PathBuf::from("/usr/lib/jvm"), false)]
+/// Where JDKs live: Debian/Ubuntu and RHEL install every JDK in
+/// `/usr/lib/jvm`, named by the layouts of `commands::jdk`.
+pub fn jdk_folders(_env: &JobEnv) -> Vec<super::JdkFolder> {
+    vec![super::JdkFolder {
+        path: PathBuf::from("/usr/lib/jvm"),
+        openjdk_only: false,
+    }]
 }

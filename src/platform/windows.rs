@@ -53,12 +53,14 @@ use windows_sys::Win32::System::Threading::{
 // ---------------------------------------------------------------------------
 // Strings and names
 
-/// Characters a file name made from user input may not have, besides the
-/// separators and `..`: `:` names a drive (`C:x`) or an NTFS stream
-/// (`res:stream`).
-pub const NAME_RESERVED: &[char] = &[':'];
+/// Whether a name given by the user would leave the folder it is put in
+/// when used as a file name: it has a separator (`/` or `\`), a `..`, or
+/// a `:` (a drive, `C:x`, or an NTFS stream, `res:stream`).
+pub fn leaves_folder(name: &str) -> bool {
+    name.contains(['/', '\\', ':']) || name.contains("..")
+}
 
-/// What [`super::leaves_folder`] refuses, for messages.
+/// What [`leaves_folder`] refuses, for messages.
 pub const LEAVES_FOLDER: &str = "'/', '\\', ':' or '..'";
 
 /// A variable's name as the job environment keeps it: upper-case (ASCII),
@@ -920,20 +922,23 @@ pub fn expand_user(env: &JobEnv, s: &str) -> String {
     format!("{home}{tail}")
 }
 
-/// Where JDKs live: `(folder, openjdk_only)`, under `%ProgramFiles%`:
-/// `Java` (Oracle's installer: `jdk-17`, `jdk1.8.0_301`; named by the
-/// layouts of `commands::jdk`), and the folders of the OpenJDK builds'
-/// installers, where every JDK is an OpenJDK whatever its folder's name
-/// (`Eclipse Adoptium\jdk-17.0.9.9-hotspot`, `Microsoft\jdk-21.0.1.12-
-/// hotspot`, `Zulu\zulu-17`, `Amazon Corretto\jdk17.0.9_8`,
-/// `BellSoft\LibericaJDK-17`, `AdoptOpenJDK\jdk-11.0.11.9-hotspot`,
-/// `OpenJDK\jdk-17.0.2`).
-pub fn jdk_folders(env: &JobEnv) -> Vec<(PathBuf, bool)> {
+/// Where JDKs live, under `%ProgramFiles%`: `Java` (Oracle's installer:
+/// `jdk-17`, `jdk1.8.0_301`; named by the layouts of `commands::jdk`), and
+/// the folders of the OpenJDK builds' installers, where every JDK is an
+/// OpenJDK whatever its folder's name (`Eclipse Adoptium\jdk-17.0.9.9-
+/// hotspot`, `Microsoft\jdk-21.0.1.12-hotspot`, `Zulu\zulu-17`, `Amazon
+/// Corretto\jdk17.0.9_8`, `BellSoft\LibericaJDK-17`,
+/// `AdoptOpenJDK\jdk-11.0.11.9-hotspot`, `OpenJDK\jdk-17.0.2`).
+pub fn jdk_folders(env: &JobEnv) -> Vec<super::JdkFolder> {
     let pf = env
         .raw("ProgramFiles")
         .filter(|v| !v.is_empty())
         .map_or_else(|| PathBuf::from(r"C:\Program Files"), PathBuf::from);
-    let mut dirs = vec![(pf.join("Java"), false)];
+    let folder = |name: &str, openjdk_only| super::JdkFolder {
+        path: pf.join(name),
+        openjdk_only,
+    };
+    let mut dirs = vec![folder("Java", false)];
     for vendor in [
         "Eclipse Adoptium",
         "Microsoft",
@@ -943,7 +948,7 @@ pub fn jdk_folders(env: &JobEnv) -> Vec<(PathBuf, bool)> {
         "AdoptOpenJDK",
         "OpenJDK",
     ] {
-        dirs.push((pf.join(vendor), true));
+        dirs.push(folder(vendor, true));
     }
     dirs
 }
