@@ -35,7 +35,6 @@ use windows_sys::Win32::Security::{
     PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED,
     SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
     SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser,
-    UNPROTECTED_DACL_SECURITY_INFORMATION,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     BY_HANDLE_FILE_INFORMATION, CREATE_NEW, CreateFileW, FILE_ALL_ACCESS, FILE_ATTRIBUTE_NORMAL,
@@ -313,31 +312,9 @@ impl OwnerOnly {
     }
 }
 
-/// Give a handle its folder's inherited access list (and no other).
-fn set_inherited(handle: HANDLE) -> io::Result<()> {
-    let mut empty = [0u64; 1];
-    // SAFETY: an 8-byte buffer holds an empty ACL header.
-    unsafe {
-        let p = empty.as_mut_ptr().cast::<ACL>();
-        check(InitializeAcl(p, 8, ACL_REVISION))?;
-        let what = DACL_SECURITY_INFORMATION | UNPROTECTED_DACL_SECURITY_INFORMATION;
-        match SetSecurityInfo(
-            handle,
-            SE_FILE_OBJECT,
-            what,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            p,
-            std::ptr::null(),
-        ) {
-            0 => Ok(()),
-            e => Err(io::Error::from_raw_os_error(e as i32)),
-        }
-    }
-}
-
-/// Copy the access list of the file at `from` onto a handle, protected
-/// if it was (an explicit list such as [`OwnerOnly`]), else re-inherited.
+/// Copy the access list of the file at `from` onto a handle when it is
+/// an explicit one (protected from inheritance, such as [`OwnerOnly`]);
+/// an inherited list the new file in the same folder inherits anyway.
 fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
     let name = wide(from);
     // SAFETY: the descriptor returned is freed with LocalFree; the DACL
@@ -362,20 +339,18 @@ fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
         let mut revision = 0u32;
         let protected = GetSecurityDescriptorControl(sd, &mut control, &mut revision) != 0
             && control & SE_DACL_PROTECTED != 0;
-        let what = DACL_SECURITY_INFORMATION
-            | match protected {
-                true => PROTECTED_DACL_SECURITY_INFORMATION,
-                false => UNPROTECTED_DACL_SECURITY_INFORMATION,
-            };
-        let e = SetSecurityInfo(
-            handle,
-            SE_FILE_OBJECT,
-            what,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            dacl,
-            std::ptr::null(),
-        );
+        let e = match protected {
+            false => 0,
+            true => SetSecurityInfo(
+                handle,
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                dacl,
+                std::ptr::null(),
+            ),
+        };
         LocalFree(sd);
         match e {
             0 => Ok(()),
@@ -384,31 +359,19 @@ fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
     }
 }
 
-/// Give the open file (made by [`create_temp_file`]) its access for a
-/// write (see [`Access`]): a replaced file's access list (and read-only
-/// flag) is kept, best effort, as its owner is on Unix; otherwise a
-/// private file (no group or other bits in its mode) gets an access list
-/// for its owner alone, any other the list its folder gives; no write bit
-/// is the read-only flag.
+/// Give the open file (made by [`create_temp_file`], private when
+/// `access.private()`) its access for a write (see [`Access`]): a replaced
+/// file's explicit access list (such as a private file's) and read-only
+/// flag are kept, best effort, as its owner is on Unix; otherwise the file
+/// has the list it was made with (its owner's alone for a private mode,
+/// else its folder's), and no write bit is the read-only flag.
 pub fn apply_access(file: &File, _path: &Path, access: Access) -> io::Result<()> {
-    let handle = file.as_raw_handle() as HANDLE;
     let readonly = match (access.mode, access.old) {
         (None, Some((old, md))) => {
-            // Best effort, as the owner is on Unix: where the old list
-            // cannot be read, the new file keeps the list it was made
-            // with (its owner's alone for a private write).
-            let _ = copy_access_list(old, handle);
+            let _ = copy_access_list(old, file.as_raw_handle() as HANDLE);
             md.permissions().readonly()
         }
-        (mode, _) => {
-            let m = mode.unwrap_or(access.new_mode);
-            if m & 0o077 == 0 {
-                OwnerOnly::new(false)?.set_on(handle)?;
-            } else if access.new_mode & 0o077 == 0 {
-                set_inherited(handle)?;
-            }
-            m & 0o222 == 0
-        }
+        (mode, _) => mode.unwrap_or(access.new_mode) & 0o222 == 0,
     };
     if readonly {
         let mut p = file.metadata()?.permissions();
@@ -951,4 +914,198 @@ pub fn jdk_folders(env: &JobEnv) -> Vec<super::JdkFolder> {
         dirs.push(folder(vendor, true));
     }
     dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the file's access list is protected (not inherited), and
+    /// the SIDs its allow entries are for, as the system reads it back.
+    fn access_list(path: &Path) -> (bool, Vec<String>) {
+        use windows_sys::Win32::Security::Authorization::ConvertSidToStringSidW;
+        use windows_sys::Win32::Security::GetAce;
+        let name = wide(path);
+        // SAFETY: the descriptor is freed with LocalFree; the ACEs and the
+        // SID strings point into buffers the system owns until then.
+        unsafe {
+            let mut dacl: *mut ACL = std::ptr::null_mut();
+            let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+            let e = GetNamedSecurityInfoW(
+                name.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut dacl,
+                std::ptr::null_mut(),
+                &mut sd,
+            );
+            assert_eq!(e, 0, "GetNamedSecurityInfoW {}", path.display());
+            let mut control = 0u16;
+            let mut revision = 0u32;
+            GetSecurityDescriptorControl(sd, &mut control, &mut revision);
+            let mut sids = Vec::new();
+            for i in 0..u32::from((*dacl).AceCount) {
+                let mut ace: *mut core::ffi::c_void = std::ptr::null_mut();
+                GetAce(dacl, i, &mut ace);
+                let ace = ace.cast::<ACCESS_ALLOWED_ACE>();
+                let mut s: windows_sys::core::PWSTR = std::ptr::null_mut();
+                ConvertSidToStringSidW((&raw mut (*ace).SidStart).cast(), &mut s);
+                let len = (0..).take_while(|&n| *s.add(n) != 0).count();
+                sids.push(String::from_utf16_lossy(std::slice::from_raw_parts(s, len)));
+                LocalFree(s.cast());
+            }
+            LocalFree(sd);
+            (control & SE_DACL_PROTECTED != 0, sids)
+        }
+    }
+
+    fn me() -> String {
+        use windows_sys::Win32::Security::Authorization::ConvertSidToStringSidW;
+        let sid = UserSid::current().unwrap();
+        // SAFETY: the string is freed with LocalFree.
+        unsafe {
+            let mut s: windows_sys::core::PWSTR = std::ptr::null_mut();
+            ConvertSidToStringSidW(sid.sid(), &mut s);
+            let len = (0..).take_while(|&n| *s.add(n) != 0).count();
+            let text = String::from_utf16_lossy(std::slice::from_raw_parts(s, len));
+            LocalFree(s.cast());
+            text
+        }
+    }
+
+    #[test]
+    fn a_private_file_is_its_owners_alone_from_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("credentials");
+        let f = create_temp_file(&p, true).unwrap();
+        assert_eq!(access_list(&p), (true, vec![me()]));
+        let access = Access {
+            mode: None,
+            new_mode: 0o600,
+            old: None,
+        };
+        apply_access(&f, &p, access).unwrap();
+        assert_eq!(access_list(&p), (true, vec![me()]));
+        assert!(!std::fs::metadata(&p).unwrap().permissions().readonly());
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_access_list_and_read_only_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        let f = create_temp_file(&old, true).unwrap();
+        drop(f);
+        let mut p = std::fs::metadata(&old).unwrap().permissions();
+        p.set_readonly(true);
+        std::fs::set_permissions(&old, p).unwrap();
+        let md = std::fs::metadata(&old).unwrap();
+        // A public write (new files 0644) over a private, read-only file.
+        let new = dir.path().join("new");
+        let f = create_temp_file(&new, false).unwrap();
+        let access = Access {
+            mode: None,
+            new_mode: 0o644,
+            old: Some((&old, &md)),
+        };
+        apply_access(&f, &new, access).unwrap();
+        drop(f);
+        assert_eq!(access_list(&new), (true, vec![me()]));
+        assert!(std::fs::metadata(&new).unwrap().permissions().readonly());
+        // The rename takes the read-only flag off the old file first.
+        rename(&new, &old).unwrap();
+        assert!(!new.exists());
+        assert!(std::fs::metadata(&old).unwrap().permissions().readonly());
+    }
+
+    #[test]
+    fn a_folder_for_its_owner_alone_passes_that_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = dir.path().join(".aws");
+        std::fs::create_dir(&aws).unwrap();
+        set_path_mode(&aws, 0o700).unwrap();
+        assert_eq!(access_list(&aws), (true, vec![me()]));
+    }
+
+    #[test]
+    fn a_file_lock_conflicts_between_handles_and_leaves_the_data_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"content").unwrap();
+        let a = Lockable::file(File::open(&p).unwrap());
+        a.lock().unwrap();
+        let b = Lockable::file(File::open(&p).unwrap());
+        assert!(!b.try_lock().unwrap());
+        // Readers and writers of the data are not in the lock's way.
+        assert_eq!(std::fs::read(&p).unwrap(), b"content");
+        std::fs::write(&p, b"other").unwrap();
+        drop(a);
+        assert!(b.try_lock().unwrap());
+    }
+
+    #[test]
+    fn a_folder_lock_conflicts_between_handles_of_one_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Lockable::folder(dir.path()).unwrap();
+        a.lock().unwrap();
+        let b = Lockable::folder(dir.path()).unwrap();
+        assert!(!b.try_lock().unwrap());
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let c = Lockable::entry(&sub, true).unwrap();
+        assert!(c.try_lock().unwrap());
+        drop(a);
+        assert!(b.try_lock().unwrap());
+        // From another thread (another owner of the mutex) it waits.
+        let path = dir.path().to_path_buf();
+        let other =
+            std::thread::spawn(move || Lockable::folder(&path).unwrap().try_lock().unwrap());
+        assert!(!other.join().unwrap());
+    }
+
+    #[test]
+    fn identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let f = create_temp_file(&p, false).unwrap();
+        assert!(same_entry(&f, &p));
+        assert!(!same_entry(&f, dir.path()));
+        let other = dir.path().join("g");
+        std::fs::write(&other, b"").unwrap();
+        assert!(!same_entry(&f, &other));
+        assert_eq!(
+            file_key(&f).unwrap(),
+            file_key(&File::open(&p).unwrap()).unwrap()
+        );
+        assert_ne!(
+            file_key(&f).unwrap(),
+            file_key(&File::open(&other).unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_file_removed_while_open_is_unlinked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let f = create_temp_file(&p, false).unwrap();
+        assert!(!is_unlinked(&f).unwrap());
+        std::fs::remove_file(&p).unwrap();
+        assert!(is_unlinked(&f).unwrap());
+    }
+
+    #[test]
+    fn shell_lines_run_through_cmd() {
+        let status = shell(OsStr::new("echo a b & exit 3")).status().unwrap();
+        assert_eq!(exit_code(status), 3);
+        let out = shell(OsStr::new(r#"echo "x  y""#)).output().unwrap();
+        assert_eq!(out.stdout, b"\"x  y\"\r\n");
+    }
+
+    #[test]
+    fn variable_names_in_any_case_are_one() {
+        assert_eq!(env_name("Path".into()), "PATH");
+        assert_eq!(env_lookup("path"), "PATH");
+        assert_eq!(env_lookup("JOB_PATH"), "JOB_PATH");
+    }
 }
