@@ -14,6 +14,7 @@ use std::path::PathBuf;
 #[command(
     name = "shipctl",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHIPCTL_TARGET"), ")"),
     about = "Read a CI job's metadata and do its routine chores",
     disable_help_subcommand = true,
     // No effect on what is accepted (the top level requires no argument);
@@ -71,13 +72,15 @@ impl Positional for OsString {
 /// one list gives both the clap definition and the parse without clap of
 /// [`fast_parse`], so that the two cannot disagree.
 /// (Args structs carry no doc comment: it would become the command's about.)
+/// A field may give the name its value shows in usage and help
+/// (`text as "S": String`); by default clap upper-cases the field's name.
 macro_rules! positionals {
-    ($name:ident { $( $(#[doc = $doc:literal])* $field:ident: $ty:ident, )* }) => {
+    ($name:ident { $( $(#[doc = $doc:literal])* $field:ident $(as $shown:literal)?: $ty:ident, )* }) => {
         #[derive(Debug, Args)]
         pub struct $name {
             $(
                 $(#[doc = $doc])*
-                #[arg(value_parser = <$ty as Positional>::parser())]
+                #[arg(value_parser = <$ty as Positional>::parser() $(, value_name = $shown)?)]
                 pub $field: $ty,
             )*
         }
@@ -110,7 +113,7 @@ positionals!(ResKey {
 
 positionals!(Text {
     /// The string
-    s: String,
+    text as "S": String,
 });
 
 #[derive(Debug, Args)]
@@ -125,12 +128,12 @@ pub struct IntegrationResource {
 
 positionals!(IntegrationKeys {
     /// Integration name, as attached to the job
-    int: String,
+    integration as "INT": String,
 });
 
 positionals!(IntegrationField {
     /// Integration name, as attached to the job
-    int: String,
+    integration as "INT": String,
     /// Field name (any case)
     field: String,
 });
@@ -917,7 +920,8 @@ pub fn help_of(name: &str) -> Option<&'static Help> {
 /// renderer would add 45 KB to it): `cargo run --example man > shipctl.1`
 /// prints it, and the release archives and packages carry it.
 pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let cmd = with_help(Cli::command());
+    // One page for every target: the version without the target triple.
+    let cmd = with_help(Cli::command()).long_version(None::<&'static str>);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {

@@ -13,7 +13,8 @@
 //! line, in the shell's format (see [`render`]).
 
 use crate::cli::{self, Shell};
-use crate::job::{self, JobEnv};
+use crate::commands::util::BUMP_ACTIONS;
+use crate::job::{self, JobEnv, Operation, Resource, VarFamily};
 use clap::builder::ValueHint;
 use clap::{Arg, ArgAction};
 use serde_json::Value;
@@ -289,8 +290,6 @@ impl Pos {
         }
     }
 }
-
-pub const BUMP_ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
 
 /// Value rules by command name and positional index; each names a real
 /// command and one of its positions (`every_rule_names_a_real_command_and_option`).
@@ -599,7 +598,7 @@ fn from_source(env: &JobEnv, source: Source, first: &str, typed: &str) -> Reply 
         Source::IntegrationFields => {
             let r = env.resource(first);
             let dir = r.folder();
-            integration_fields(env, dir.as_deref(), &r.prefix)
+            integration_fields(&r, dir.as_deref())
         }
         Source::JobIntegrations => folder_names(env.path_var("JOB_INTEGRATIONS").as_deref())
             .into_iter()
@@ -607,7 +606,7 @@ fn from_source(env: &JobEnv, source: Source, first: &str, typed: &str) -> Reply 
             .collect(),
         Source::JobIntegrationFields => {
             let dir = env.job_integration_folder(first);
-            integration_fields(env, dir.as_deref(), &job::prefix(first))
+            integration_fields(&env.resource(first), dir.as_deref())
         }
         Source::ParamsKeys => params_keys(env, first),
         Source::ResourceEnvKeys => resource_env_keys(env, first),
@@ -642,30 +641,18 @@ fn dedup(items: Vec<Candidate>) -> Vec<Candidate> {
 /// `<R>_OPERATION`, and the folders under `$JOB_PATH/IN` and `OUT`; sorted.
 fn resources(env: &JobEnv) -> Vec<Candidate> {
     let mut found: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in env.vars() {
-        let Some(p) = k.to_str().and_then(|k| k.strip_suffix("_NAME")) else {
-            continue;
-        };
-        let Some(op) = env.raw(&format!("{p}_OPERATION")) else {
-            continue;
-        };
-        let Some(name) = v.to_str().filter(|n| !n.is_empty()) else {
-            continue;
-        };
-        let kind = env
-            .raw(&format!("{p}_TYPE"))
-            .map(|t| t.to_string_lossy().into_owned());
-        let op = op.to_string_lossy();
-        let help = match kind {
+    for r in env.declared_resources() {
+        let op = r.operation;
+        let help = match r.kind {
             Some(t) if !t.is_empty() => format!("{t} ({op})"),
-            _ => op.into_owned(),
+            _ => op,
         };
-        found.insert(name.to_string(), help);
+        found.insert(r.name, help);
     }
-    if let Some(job) = env.path_var("JOB_PATH") {
-        for op in ["IN", "OUT"] {
-            for n in folder_names(Some(&job.join(op))) {
-                found.entry(n).or_insert_with(|| op.to_string());
+    if let Some(job) = env.job_folder() {
+        for op in Operation::BOTH {
+            for n in folder_names(Some(&job.operation_folder(op))) {
+                found.entry(n).or_insert_with(|| op.as_str().to_string());
             }
         }
     }
@@ -715,14 +702,16 @@ fn json_file(path: &Path, env: &JobEnv) -> Option<Value> {
     job::read_json_file(path, env).ok().flatten()
 }
 
-/// The field names of an integration: its integration.env (file order),
-/// then integration.json (the file's real names), then the
-/// `<R>_INTEGRATION_<F>` variables whose `<F>` no field name gives.
-fn integration_fields(env: &JobEnv, dir: Option<&Path>, prefix: &str) -> Vec<Candidate> {
+/// The field names of an integration (of resource `r`, or attached to the
+/// job, whose variables are named as a resource's): its integration.env
+/// in `dir` (file order), then integration.json (the file's real names),
+/// then the `<R>_INTEGRATION_<F>` variables whose `<F>` no field name
+/// gives.
+fn integration_fields(r: &Resource, dir: Option<&Path>) -> Vec<Candidate> {
     let mut names: Vec<String> = Vec::new();
     if let Some(dir) = dir {
         names.extend(env_file_keys(&dir.join("integration.env")));
-        if let Some(Value::Object(o)) = json_file(&dir.join("integration.json"), env) {
+        if let Some(Value::Object(o)) = json_file(&dir.join("integration.json"), r.env) {
             names.extend(
                 o.keys()
                     .filter(|k| *k != "id" && *k != "masterName")
@@ -730,28 +719,19 @@ fn integration_fields(env: &JobEnv, dir: Option<&Path>, prefix: &str) -> Vec<Can
             );
         }
     }
-    names.extend(suffixes_not_named(
-        env,
-        &format!("{prefix}_INTEGRATION_"),
-        &names,
-    ));
+    names.extend(suffixes_not_named(r, VarFamily::Integration, &names));
     names.into_iter().map(|n| cand(n, "field")).collect()
 }
 
-/// The `<var_prefix><K>` suffixes `<K>` (sorted) that no name of `names`
-/// sanitizes to.
-fn suffixes_not_named(env: &JobEnv, var_prefix: &str, names: &[String]) -> Vec<String> {
-    if var_prefix.starts_with('_') {
-        return Vec::new(); // a name without a prefix (`9`) has no variables
-    }
+/// The suffixes `<K>` (sorted) of the variables of `family` of `r` that no
+/// name of `names` sanitizes to.
+fn suffixes_not_named(r: &Resource, family: VarFamily, names: &[String]) -> Vec<String> {
     let known: Vec<String> = names.iter().map(|n| job::suffix(n)).collect();
-    let mut out: Vec<String> = env
-        .vars()
-        .filter_map(|(k, _)| k.to_str()?.strip_prefix(var_prefix).map(str::to_string))
-        .filter(|s| !s.is_empty() && !known.contains(s))
-        .collect();
-    out.sort();
-    out
+    r.vars_of(family)
+        .into_iter()
+        .map(|(suffix, _)| suffix)
+        .filter(|s| !known.contains(s))
+        .collect()
 }
 
 /// The params keys of a resource: `version.propertyBag.params` of its
@@ -765,7 +745,7 @@ fn params_keys(env: &JobEnv, res: &str) -> Vec<Candidate> {
     {
         names.extend(p.keys().cloned());
     }
-    let vars = suffixes_not_named(env, &r.var_name("PARAMS_"), &names);
+    let vars = suffixes_not_named(&r, VarFamily::Params, &names);
     names.extend(vars);
     names.into_iter().map(|n| cand(n, "param")).collect()
 }
@@ -773,14 +753,10 @@ fn params_keys(env: &JobEnv, res: &str) -> Vec<Candidate> {
 /// The `<R>_<K>` variables of a resource as `get_resource_env` takes them
 /// (lower-cased; integration fields and params have their own commands).
 fn resource_env_keys(env: &JobEnv, res: &str) -> Vec<Candidate> {
-    let r = env.resource(res);
-    if r.prefix.is_empty() {
-        return Vec::new();
-    }
-    let mut keys = suffixes_not_named(env, &r.var_name(""), &[]);
-    keys.retain(|k| !k.starts_with("INTEGRATION_") && !k.starts_with("PARAMS_"));
-    keys.into_iter()
-        .map(|k| cand(k.to_ascii_lowercase(), format!("${}", r.var_name(&k))))
+    env.resource(res)
+        .vars_of(VarFamily::Other)
+        .into_iter()
+        .map(|(k, name)| cand(k.to_ascii_lowercase(), format!("${name}")))
         .collect()
 }
 
@@ -832,9 +808,10 @@ fn aws_profiles(env: &JobEnv) -> Vec<Candidate> {
     out
 }
 
-/// `~/x` with `$HOME` put in (an `--env-file` word as typed).
+/// `~/x` with the home folder ([`JobEnv::home`]) put in (an `--env-file`
+/// word as typed).
 pub fn expand_home(word: &str, env: &JobEnv) -> PathBuf {
-    match (word.strip_prefix("~/"), env.path_var("HOME")) {
+    match (word.strip_prefix("~/"), env.home()) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(word),
     }
@@ -902,7 +879,6 @@ mod tests {
     use super::*;
     use crate::cli::Cli;
     use clap::CommandFactory;
-    use std::ffi::OsString;
 
     fn cmd() -> clap::Command {
         let mut c = crate::cli::with_help(Cli::command());
@@ -911,10 +887,7 @@ mod tests {
     }
 
     fn env(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     fn words(line: &str) -> Vec<String> {

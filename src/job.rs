@@ -1,8 +1,17 @@
-//! The job environment (spec §1–§2), in one place that every command uses:
-//! one snapshot of the variables (plus `--env-file`), the name rules, where a
-//! resource's files are, and the readers for integration.json,
-//! integration.env and version.json. No command builds a variable name or a
-//! resource path by itself.
+//! The job model (spec §1–§2), in one place that every command uses: one
+//! snapshot of the variables (plus `--env-file`) and the home folder
+//! ([`JobEnv`]); the name rules ([`prefix`], [`suffix`]) and how a resource
+//! name becomes a variable ([`Resource::var_name`], [`Var`]) or a folder
+//! ([`Resource::folder`], [`JobFolder`], [`Resource::state_env_file`]); and
+//! the readers for integration.json, integration.env and version.json. No
+//! other module builds a variable name or a resource folder
+//! (`tests/model.rs` checks it).
+//!
+//! Every lookup answers `anyhow::Result<Option<T>>`: `Ok(Some)` found,
+//! `Ok(None)` not found (a missing variable, file or key), `Err` an error
+//! (unreadable, malformed). What "not found" means is the command's: an
+//! empty line or `null`, exit 1 under `--strict`, or exit 99 for a file the
+//! command requires ([`required`]).
 
 use crate::exit;
 use anyhow::Result;
@@ -10,7 +19,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
 // Name rules (§2)
@@ -40,8 +49,10 @@ pub fn suffix(name: &str) -> String {
 // ---------------------------------------------------------------------------
 // The environment
 
-/// One snapshot of the lookup environment. Nothing else reads process
-/// variables.
+/// One snapshot of the lookup environment: the process's variables, with
+/// `--env-file`'s over them. Every command reads the job's variables here
+/// and nowhere else (the process environment is read elsewhere only for
+/// the help's width, `COLUMNS`).
 pub struct JobEnv {
     vars: HashMap<OsString, OsString>,
     /// `--strict` or `SHIPCTL_STRICT` on (see `cli::env_switch`).
@@ -51,12 +62,15 @@ pub struct JobEnv {
 }
 
 impl JobEnv {
-    /// An environment from explicit variables (tests build these).
-    pub fn new(vars: impl IntoIterator<Item = (OsString, OsString)>) -> JobEnv {
-        // Windows: names in any case are one variable (`Path` is PATH).
-        let vars: HashMap<_, _> = vars
+    /// An environment from explicit variables (`OsString`s, or `&str`s as
+    /// tests give them). Windows: names in any case are one variable
+    /// (`Path` is PATH; `platform::env_name`).
+    pub fn new<K: Into<OsString>, V: Into<OsString>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> JobEnv {
+        let vars: HashMap<OsString, OsString> = vars
             .into_iter()
-            .map(|(k, v)| (crate::platform::env_name(k), v))
+            .map(|(k, v)| (crate::platform::env_name(k.into()), v.into()))
             .collect();
         let on = |name: &str| {
             crate::cli::env_switch(name, vars.get(OsStr::new(name)).map(|v| v.as_os_str()))
@@ -167,6 +181,247 @@ impl JobEnv {
     pub fn job_integration_folder(&self, name: &str) -> Option<PathBuf> {
         self.path_var("JOB_INTEGRATIONS").map(|d| d.join(name))
     }
+
+    /// `$JOB_PATH`, the job's folder (traced as a path); `None` when unset
+    /// or empty.
+    pub fn job_folder(&self) -> Option<JobFolder> {
+        self.path_var("JOB_PATH").map(JobFolder)
+    }
+
+    /// `$JOB_STATE`, the folder saved for the job's next run (not created
+    /// here); unset or empty → exit 1.
+    pub fn job_state(&self) -> Result<PathBuf> {
+        self.path_var("JOB_STATE").ok_or_else(|| {
+            exit::failure("$JOB_STATE is not set: there is no state folder to write to")
+        })
+    }
+
+    /// The user's home folder, what `~` stands for: what this
+    /// environment's variables (the process's, or the `--env-file`'s) say
+    /// — `$HOME` set and not empty; on Windows `%USERPROFILE%`, else
+    /// `%HOMEDRIVE%%HOMEPATH%` ([`crate::user::home_in`]) — else the home
+    /// folder of the current user (the password database; the Windows
+    /// profile folder), what `dirs::home_dir` and Python's
+    /// `os.path.expanduser` fall back to; see [`crate::user`]. `None` when
+    /// neither has one.
+    pub fn home(&self) -> Option<PathBuf> {
+        crate::user::home_in(|name| self.raw(name)).or_else(crate::user::home)
+    }
+
+    /// The resources that the job's variables declare: every `<R>_NAME`
+    /// (the friendly name) that has an `<R>_OPERATION`, with `<R>_TYPE`;
+    /// in no particular order. Names that are empty or not UTF-8 are left
+    /// out.
+    pub fn declared_resources(&self) -> Vec<Declared> {
+        let mut found = Vec::new();
+        for (k, v) in self.vars() {
+            let Some(p) = k.to_str().and_then(|k| k.strip_suffix("_NAME")) else {
+                continue;
+            };
+            let var = |what: Var| self.raw(&var_name(p, what));
+            let Some(operation) = var(Var::Operation) else {
+                continue;
+            };
+            let Some(name) = v.to_str().filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            found.push(Declared {
+                name: name.to_string(),
+                operation: operation.to_string_lossy().into_owned(),
+                kind: var(Var::Type).map(|t| t.to_string_lossy().into_owned()),
+            });
+        }
+        found
+    }
+}
+
+/// A resource as the job's variables declare it (see
+/// [`JobEnv::declared_resources`]).
+pub struct Declared {
+    /// The friendly name (`$<R>_NAME`).
+    pub name: String,
+    /// `$<R>_OPERATION` as set (`IN` or `OUT`).
+    pub operation: String,
+    /// `$<R>_TYPE`, when set.
+    pub kind: Option<String>,
+}
+
+/// Whether the job reads a resource or writes a new version of it; each
+/// has its folder of resource folders under `$JOB_PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    In,
+    Out,
+}
+
+impl Operation {
+    pub const BOTH: [Operation; 2] = [Operation::In, Operation::Out];
+
+    /// `IN` or `OUT`: the folder's name, and the value of `$<R>_OPERATION`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::In => "IN",
+            Operation::Out => "OUT",
+        }
+    }
+}
+
+/// The job's folder, `$JOB_PATH` (see [`JobEnv::job_folder`]).
+pub struct JobFolder(PathBuf);
+
+impl JobFolder {
+    /// `$JOB_PATH/IN` or `$JOB_PATH/OUT`: the folder of the job's IN or OUT
+    /// resource folders.
+    pub fn operation_folder(&self, op: Operation) -> PathBuf {
+        self.0.join(op.as_str())
+    }
+
+    /// `$JOB_PATH/IN/<name>` or `$JOB_PATH/OUT/<name>`: the folder of
+    /// resource `r` as an IN or OUT resource (whether or not it exists).
+    pub fn resource_folder(&self, op: Operation, r: &Resource) -> PathBuf {
+        self.operation_folder(op).join(r.name)
+    }
+
+    /// `$JOB_PATH/IN/<name>/<type>` (or `OUT/…`): where a resource of type
+    /// `ty` keeps its files, what `replicate` and
+    /// `copy_file_from_resource_state` copy. A type that is not one plain
+    /// folder name (empty, `.`, `..`, `a/b`) is an error (exit 1) naming the
+    /// resource.
+    pub fn files_folder(&self, op: Operation, r: &Resource, ty: &str) -> Result<PathBuf> {
+        let mut parts = Path::new(ty).components();
+        match (parts.next(), parts.next()) {
+            (Some(Component::Normal(_)), None) => Ok(self.resource_folder(op, r).join(ty)),
+            _ => Err(exit::failure(format!(
+                "the type of resource {}, {ty:?}, is not a folder name",
+                r.name
+            ))),
+        }
+    }
+
+    /// `$JOB_PATH/IN/<name>/state` (or `OUT/…`): the folder
+    /// `copy_file_to_resource_state` copies into (OUT) and falls back to
+    /// (IN), as the original laid it out.
+    pub fn state_folder(&self, op: Operation, r: &Resource) -> PathBuf {
+        self.resource_folder(op, r).join("state")
+    }
+}
+
+/// A variable of a resource, `<R>_<SUFFIX>` (spec §2): the ones the
+/// platform sets, and the three families named by a key, whose `<KEY>` is
+/// the key sanitized and upper-cased ([`suffix`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var<'k> {
+    /// `<R>_ID`
+    Id,
+    /// `<R>_META`: the resource folder.
+    Meta,
+    /// `<R>_PATH`: the resource folder (older name).
+    Path,
+    /// `<R>_STATE`: the resource's state folder.
+    State,
+    /// `<R>_TYPE`
+    Type,
+    /// `<R>_OPERATION`: `IN` or `OUT`.
+    Operation,
+    /// `<R>_VERSIONNAME`
+    VersionName,
+    /// `<R>_VERSIONID`
+    VersionId,
+    /// `<R>_VERSIONNUMBER`
+    VersionNumber,
+    /// `<R>_SOURCENAME`: an image resource's image name.
+    SourceName,
+    /// `<R>_POINTER_SOURCENAME`
+    PointerSourceName,
+    /// `<R>_POINTER_REGION`
+    PointerRegion,
+    /// `<R>_IS_PULL_REQUEST` (gitRepo)
+    IsPullRequest,
+    /// `<R>_BASE_BRANCH` (gitRepo)
+    BaseBranch,
+    /// `<R>_COMMIT` (gitRepo)
+    Commit,
+    /// `<R>_<NAME>`: any variable of the resource (`get_resource_env`).
+    Named(&'k str),
+    /// `<R>_PARAMS_<KEY>`: a key of a params resource.
+    Param(&'k str),
+    /// `<R>_INTEGRATION_<FIELD>`: a field of the resource's integration.
+    Integration(&'k str),
+}
+
+impl Var<'_> {
+    /// The part after `<R>_` of a variable with a fixed name.
+    fn fixed(self) -> Option<&'static str> {
+        Some(match self {
+            Var::Id => "ID",
+            Var::Meta => "META",
+            Var::Path => "PATH",
+            Var::State => "STATE",
+            Var::Type => "TYPE",
+            Var::Operation => "OPERATION",
+            Var::VersionName => "VERSIONNAME",
+            Var::VersionId => "VERSIONID",
+            Var::VersionNumber => "VERSIONNUMBER",
+            Var::SourceName => "SOURCENAME",
+            Var::PointerSourceName => "POINTER_SOURCENAME",
+            Var::PointerRegion => "POINTER_REGION",
+            Var::IsPullRequest => "IS_PULL_REQUEST",
+            Var::BaseBranch => "BASE_BRANCH",
+            Var::Commit => "COMMIT",
+            Var::Named(_) | Var::Param(_) | Var::Integration(_) => return None,
+        })
+    }
+
+    /// Whether the variable names a folder (traced with its path, not
+    /// masked).
+    fn is_folder(self) -> bool {
+        matches!(self, Var::Meta | Var::Path | Var::State)
+    }
+}
+
+/// `<prefix>_<SUFFIX>` for `what`.
+fn var_name(prefix: &str, what: Var) -> String {
+    let mut name = String::with_capacity(prefix.len() + 24);
+    name.push_str(prefix);
+    name.push('_');
+    match what {
+        Var::Named(key) => name.push_str(&suffix(key)),
+        Var::Param(key) => {
+            name.push_str(PARAMS);
+            name.push_str(&suffix(key));
+        }
+        Var::Integration(field) => {
+            name.push_str(INTEGRATION);
+            name.push_str(&suffix(field));
+        }
+        fixed => name.push_str(fixed.fixed().unwrap_or_default()),
+    }
+    name
+}
+
+const PARAMS: &str = "PARAMS_";
+const INTEGRATION: &str = "INTEGRATION_";
+
+/// `<folder>/<type>` as bytes: where a resource whose folder is `folder`
+/// keeps its files, printed by `get_resource_state` when `$<R>_STATE` is
+/// not set. The type's bytes are appended as they are (nothing is read or
+/// written there; [`JobFolder::files_folder`] checks them).
+pub fn typed_folder(folder: PathBuf, ty: &[u8]) -> Vec<u8> {
+    let mut p = crate::platform::path_text(&folder).into_owned();
+    p.push(b'/');
+    p.extend_from_slice(ty);
+    p
+}
+
+/// A family of a resource's variables, for listing them (completion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarFamily {
+    /// `<R>_INTEGRATION_<FIELD>`
+    Integration,
+    /// `<R>_PARAMS_<KEY>`
+    Params,
+    /// Every other `<R>_<NAME>`.
+    Other,
 }
 
 /// A resource of the job (spec §1): its variables and its folder.
@@ -175,25 +430,56 @@ pub struct Resource<'a> {
     /// The friendly name as given.
     pub name: &'a str,
     /// `<R>`, the sanitized prefix of its variables.
-    pub prefix: String,
+    prefix: String,
     /// The resource folder, found once.
     folder: std::cell::OnceCell<Option<PathBuf>>,
 }
 
 impl Resource<'_> {
-    /// `<R>_<what>`; `what` is already in variable form (e.g. `ID`,
-    /// `INTEGRATION_ACCESSKEY`).
-    pub fn var_name(&self, what: &str) -> String {
-        format!("{}_{}", self.prefix, what)
+    /// The name of the resource's variable `what`: `<R>_<SUFFIX>`.
+    pub fn var_name(&self, what: Var) -> String {
+        var_name(&self.prefix, what)
     }
 
-    /// The value of `<R>_<what>`, traced: masked, except the folders
-    /// `<R>_META`, `<R>_PATH` and `<R>_STATE`, whose paths are shown.
-    pub fn var(&self, what: &str) -> Option<&OsStr> {
-        match what {
-            "META" | "PATH" | "STATE" => self.env.path_var_raw(&self.var_name(what)),
-            _ => self.env.var(&self.var_name(what)),
+    /// The value of the resource's variable `what`, traced: masked, except
+    /// the folders `<R>_META`, `<R>_PATH` and `<R>_STATE`, whose paths are
+    /// shown.
+    pub fn var(&self, what: Var) -> Option<&OsStr> {
+        let name = self.var_name(what);
+        match what.is_folder() {
+            true => self.env.path_var_raw(&name),
+            false => self.env.var(&name),
         }
+    }
+
+    /// The variables of one family that are set, as `(suffix, name)`: the
+    /// part after `<R>_INTEGRATION_`, `<R>_PARAMS_` or `<R>_` (for
+    /// [`VarFamily::Other`], neither of the first two) as set, not empty,
+    /// and the whole variable name; sorted by suffix. None for a resource
+    /// whose prefix is empty (a name such as `9` has no variables).
+    pub fn vars_of(&self, family: VarFamily) -> Vec<(String, String)> {
+        if self.prefix.is_empty() {
+            return Vec::new();
+        }
+        let head = match family {
+            VarFamily::Integration => INTEGRATION,
+            VarFamily::Params => PARAMS,
+            VarFamily::Other => "",
+        };
+        let mut out: Vec<(String, String)> = self
+            .env
+            .vars()
+            .filter_map(|(k, _)| {
+                let k = k.to_str()?;
+                let rest = k.strip_prefix(self.prefix.as_str())?.strip_prefix('_')?;
+                let s = rest.strip_prefix(head)?;
+                let other = family == VarFamily::Other
+                    && (s.starts_with(INTEGRATION) || s.starts_with(PARAMS));
+                (!s.is_empty() && !other).then(|| (s.to_string(), k.to_string()))
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     /// The resource folder: `$<R>_META`, else `$JOB_PATH/IN/<name>`, then
@@ -203,19 +489,19 @@ impl Resource<'_> {
     }
 
     fn find_folder(&self) -> Option<PathBuf> {
-        if let Some(meta) = self.env.path_var(&self.var_name("META")) {
+        if let Some(meta) = self.env.path_var(&self.var_name(Var::Meta)) {
             return Some(meta);
         }
-        let Some(job) = self.env.path_var("JOB_PATH") else {
+        let Some(job) = self.env.job_folder() else {
             self.env.trace(format_args!(
                 "resource {:?}: no folder (neither ${} nor $JOB_PATH is set)",
                 self.name,
-                self.var_name("META")
+                self.var_name(Var::Meta)
             ));
             return None;
         };
-        for op in ["IN", "OUT"] {
-            let dir = job.join(op).join(self.name);
+        for op in Operation::BOTH {
+            let dir = job.resource_folder(op, self);
             let exists = dir.is_dir();
             if self.env.explain {
                 let what = match what_is_at(&dir) {
@@ -232,12 +518,38 @@ impl Resource<'_> {
         None
     }
 
+    /// A resource name becomes a file or folder name (`$JOB_STATE/RES.env`,
+    /// `$JOB_PATH/IN/RES`): one with `/` or `..` in it would leave its
+    /// folder and is a usage error.
+    pub fn check_folder_name(&self) -> Result<()> {
+        let res = self.name;
+        // On Windows also `\` and `:` (`platform::leaves_folder`).
+        if crate::platform::leaves_folder(res) {
+            return Err(exit::usage(format!(
+                "resource name {res:?} would leave its folder (it contains {})",
+                crate::platform::LEAVES_FOLDER
+            )));
+        }
+        Ok(())
+    }
+
+    /// `<job_state>/<name>.env`: the file in the job's state folder
+    /// (`$JOB_STATE`, see [`JobEnv::job_state`]) whose `KEY=VALUE` lines
+    /// become the resource's next version.
+    pub fn state_env_file(&self, job_state: &Path) -> PathBuf {
+        let mut file = OsString::from(self.name);
+        file.push(".env");
+        job_state.join(file)
+    }
+
     /// A file of the resource folder, or where it would be (for messages).
     pub fn file(&self, name: &str) -> PathBuf {
         match self.folder() {
             Some(dir) => dir.join(name),
             None => match self.env.raw("JOB_PATH").filter(|v| !v.is_empty()) {
-                Some(job) => Path::new(job).join("IN").join(self.name).join(name),
+                Some(job) => JobFolder(PathBuf::from(job))
+                    .resource_folder(Operation::In, self)
+                    .join(name),
                 None => Path::new("$JOB_PATH/IN").join(self.name).join(name),
             },
         }
@@ -497,6 +809,20 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
     Ok(entries)
 }
 
+/// A value in the double-quoted form that [`parse_env_file`] reads back:
+/// `"…"` with `\ " $ `` ` escaped (`aws_env --format dotenv`).
+pub fn env_file_value(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 /// `\r\n` and a lone `\r` become `\n` (what Node's dotenv does first, and
 /// Python's universal newlines under python-dotenv).
 fn normalize_line_ends(bytes: &[u8]) -> Vec<u8> {
@@ -616,6 +942,23 @@ mod tests {
     }
 
     #[test]
+    fn values_written_read_back() {
+        assert_eq!(env_file_value("a\"$`\\b"), r#""a\"\$\`\\b""#);
+        for v in [
+            "",
+            "plain",
+            "a\"$`\\b",
+            "two\nlines",
+            "'single'",
+            "p=w #x",
+            "ü",
+        ] {
+            let line = format!("K={}\n", env_file_value(v));
+            assert_eq!(parse(&line), [("K".to_string(), v.to_string())], "{line}");
+        }
+    }
+
+    #[test]
     fn env_file_errors() {
         assert!(parse_env_file(b"a=\"open\n").is_err());
         assert!(parse_env_file(b"no equals here\n").is_err());
@@ -682,8 +1025,8 @@ mod tests {
     #[test]
     fn resource_folder_prefers_meta() {
         let env = JobEnv::new([
-            ("JOB_PATH".into(), "/nonexistent-job".into()),
-            ("MYRES_META".into(), "/meta/here".into()),
+            ("JOB_PATH", "/nonexistent-job"),
+            ("MYRES_META", "/meta/here"),
         ]);
         assert_eq!(
             env.resource("my-res").folder(),
@@ -696,11 +1039,141 @@ mod tests {
         );
     }
 
+    fn env_of(vars: &[(&str, &str)]) -> JobEnv {
+        JobEnv::new(vars.iter().copied())
+    }
+
+    #[test]
+    fn variable_names() {
+        let env = env_of(&[]);
+        let r = env.resource("my-aws-keys-1");
+        let name = |v| r.var_name(v);
+        assert_eq!(name(Var::Id), "MYAWSKEYS1_ID");
+        assert_eq!(name(Var::Meta), "MYAWSKEYS1_META");
+        assert_eq!(name(Var::VersionNumber), "MYAWSKEYS1_VERSIONNUMBER");
+        assert_eq!(name(Var::PointerRegion), "MYAWSKEYS1_POINTER_REGION");
+        assert_eq!(name(Var::IsPullRequest), "MYAWSKEYS1_IS_PULL_REQUEST");
+        assert_eq!(
+            name(Var::Named("is_pull-request")),
+            "MYAWSKEYS1_IS_PULLREQUEST"
+        );
+        assert_eq!(name(Var::Param("db-host")), "MYAWSKEYS1_PARAMS_DBHOST");
+        assert_eq!(
+            name(Var::Integration("aws_access_key_id")),
+            "MYAWSKEYS1_INTEGRATION_AWS_ACCESS_KEY_ID"
+        );
+        assert_eq!(env.resource("9").var_name(Var::Id), "_ID");
+    }
+
+    #[test]
+    fn variables_by_family() {
+        let env = env_of(&[
+            ("APP_PARAMS_DB", "1"),
+            ("APP_PARAMS_", "empty suffix"),
+            ("APP_INTEGRATION_TOKEN", "t"),
+            ("APP_COMMIT", "c"),
+            ("APP_x", "lower"),
+            ("APPX_ID", "another resource"),
+            ("_ID", "no prefix"),
+        ]);
+        let r = env.resource("app");
+        let of = |f| r.vars_of(f);
+        assert_eq!(
+            of(VarFamily::Params),
+            [("DB".to_string(), "APP_PARAMS_DB".to_string())]
+        );
+        assert_eq!(
+            of(VarFamily::Integration),
+            [("TOKEN".to_string(), "APP_INTEGRATION_TOKEN".to_string())]
+        );
+        assert_eq!(
+            of(VarFamily::Other),
+            [
+                ("COMMIT".to_string(), "APP_COMMIT".to_string()),
+                ("x".to_string(), "APP_x".to_string())
+            ]
+        );
+        assert!(env.resource("9").vars_of(VarFamily::Other).is_empty());
+    }
+
+    #[test]
+    fn declared_resources_and_folders() {
+        let env = env_of(&[
+            ("APP_NAME", "app-params"),
+            ("APP_OPERATION", "IN"),
+            ("APP_TYPE", "params"),
+            ("OTHER_NAME", "no-operation"),
+            ("JOB_PATH", "/job"),
+        ]);
+        let found = env.declared_resources();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (
+                found[0].name.as_str(),
+                found[0].operation.as_str(),
+                found[0].kind.as_deref()
+            ),
+            ("app-params", "IN", Some("params"))
+        );
+        let job = env.job_folder().unwrap();
+        let r = env.resource("app-params");
+        assert_eq!(
+            job.resource_folder(Operation::Out, &r),
+            Path::new("/job/OUT/app-params")
+        );
+        assert_eq!(
+            r.state_env_file(Path::new("/state")),
+            Path::new("/state/app-params.env")
+        );
+        assert!(env_of(&[("JOB_PATH", "")]).job_folder().is_none());
+        assert!(env.job_state().is_err());
+    }
+
+    #[test]
+    fn types_are_folder_names() {
+        let env = env_of(&[("JOB_PATH", "/job")]);
+        let (job, r) = (env.job_folder().unwrap(), env.resource("r"));
+        assert_eq!(
+            job.files_folder(Operation::In, &r, "state").unwrap(),
+            Path::new("/job/IN/r/state")
+        );
+        for bad in ["", "..", "a/b", "/x", "."] {
+            assert!(job.files_folder(Operation::Out, &r, bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            job.state_folder(Operation::Out, &r),
+            Path::new("/job/OUT/r/state")
+        );
+    }
+
+    #[test]
+    fn resource_names_that_leave_the_folder() {
+        let env = env_of(&[]);
+        for good in ["my-res", "my.res"] {
+            assert!(env.resource(good).check_folder_name().is_ok(), "{good}");
+        }
+        for bad in ["a/b", "/abs", "..", "../x", "a..b"] {
+            assert!(env.resource(bad).check_folder_name().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn home_from_the_snapshot_then_the_password_database() {
+        assert_eq!(
+            env_of(&[("HOME", "/from/env-file")]).home(),
+            Some(PathBuf::from("/from/env-file"))
+        );
+        // Unset or empty: the current user's entry, whatever the process's
+        // own $HOME says.
+        assert_eq!(env_of(&[]).home(), crate::user::home());
+        assert_eq!(env_of(&[("HOME", "")]).home(), crate::user::home());
+    }
+
     #[test]
     fn strict_only_when_one() {
-        assert!(JobEnv::new([("SHIPCTL_STRICT".into(), "1".into())]).strict);
-        assert!(!JobEnv::new([("SHIPCTL_STRICT".into(), "0".into())]).strict);
-        assert!(!JobEnv::new([]).strict);
+        assert!(JobEnv::new([("SHIPCTL_STRICT", "1")]).strict);
+        assert!(!JobEnv::new([("SHIPCTL_STRICT", "0")]).strict);
+        assert!(!env_of(&[]).strict);
     }
 
     #[test]

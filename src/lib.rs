@@ -13,9 +13,11 @@ mod diag;
 mod eval;
 mod exit;
 mod fsutil;
+mod glob;
 mod job;
 mod json;
 mod platform;
+mod user;
 
 use clap::FromArgMatches;
 use std::ffi::OsString;

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore_probe.py");
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 pub const KEY_ID: &str = "AKIAFAKEEXAMPLE00001";
 pub const SECRET: &str = "fAkE/SeCrEt+MaRkEr/0000000000000000000001";
 pub const TOKEN: &str = "FwoGZXIvYXdzEFAKE//////////wEaDFAKETOKEN+EXAMPLE==";
@@ -269,7 +268,10 @@ fn credential_process_json_is_read_by_botocore() {
     std::fs::create_dir_all(job.aws_dir()).unwrap();
     std::fs::write(
         job.config(),
-        format!("[profile cp]\ncredential_process = {BIN} aws_env keys --format json\n"),
+        format!(
+            "[profile cp]\ncredential_process = {} aws_env keys --format json\n",
+            crate::util::bin()
+        ),
     )
     .unwrap();
     let jp = job.dir.path().join("job");
@@ -313,7 +315,7 @@ fn aws_env_round_trips_through_shells() {
         let script = format!(r#"eval "$("$SHIPCTL" aws_env keys)"; {show}"#);
         let out = job
             .cmd(&[], &env)
-            .env("SHIPCTL", BIN)
+            .env("SHIPCTL", crate::util::bin())
             .env("AWS_SESSION_TOKEN", "stale")
             .arg0_shell(shell, &script);
         assert_eq!(text(&out.stdout), want, "{shell}: {}", text(&out.stderr));
@@ -322,7 +324,7 @@ fn aws_env_round_trips_through_shells() {
         let script = r#""$SHIPCTL" aws_env keys --format fish | source; printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$AWS_DEFAULT_REGION""#;
         let out = job
             .cmd(&[], &env)
-            .env("SHIPCTL", BIN)
+            .env("SHIPCTL", crate::util::bin())
             .arg0_shell("fish", script);
         assert_eq!(text(&out.stdout), want, "fish: {}", text(&out.stderr));
     } else {
@@ -333,7 +335,7 @@ fn aws_env_round_trips_through_shells() {
     let script = r#"eval "$("$SHIPCTL" aws_env keys)"; printf '%s' "${AWS_SESSION_TOKEN-unset}""#;
     let out = job
         .cmd(&[], &[])
-        .env("SHIPCTL", BIN)
+        .env("SHIPCTL", crate::util::bin())
         .env("AWS_SESSION_TOKEN", "stale")
         .arg0_shell("sh", script);
     assert_eq!(text(&out.stdout), "unset");

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 
 /// Every shell, the file its script is committed as.
 const SCRIPTS: &[(&str, &str)] = &[
@@ -27,7 +26,7 @@ fn script(shell: &str) -> PathBuf {
 #[test]
 fn committed_scripts_are_current() {
     for (shell, file) in SCRIPTS {
-        let out = Command::new(BIN)
+        let out = crate::util::command()
             .args(["completions", shell])
             .output()
             .unwrap();
@@ -117,7 +116,7 @@ impl Job {
     }
 
     fn base_env(&self, cmd: &mut Command) {
-        let bin_dir = Path::new(BIN).parent().unwrap();
+        let bin_dir = crate::util::bin_dir();
         let path = format!(
             "{}:{}",
             bin_dir.display(),
@@ -479,7 +478,7 @@ fn request_protocol() {
     // The hidden request itself: the kind line, then candidates.
     let job = Job::new();
     let complete = |args: &[&str]| {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = crate::util::command();
         cmd.arg("__complete").args(args);
         job.base_env(&mut cmd);
         job.job_env(&mut cmd);

@@ -155,7 +155,7 @@ fn run_case(case: &Value) -> Vec<String> {
         .map(|a| sb.subst(a.as_str().unwrap()))
         .collect();
     let stdin = sb.subst(case.get("stdin").and_then(Value::as_str).unwrap_or(""));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shipctl"))
+    let mut child = crate::util::command()
         .args(&argv)
         .current_dir(&sb.work)
         .env_clear()

@@ -1377,7 +1377,7 @@ fn faults_with_mounts() {
             .env("HOME", job.home())
             .env("JOB_PATH", job.root().join("job"))
             .env("AWS_ENDPOINT_URL_ECR", &ecr.url)
-            .env("BIN", env!("CARGO_BIN_EXE_shipctl"))
+            .env("BIN", crate::util::bin())
             .env("FAULT", fault)
             .env("OLD", old)
             .env("OUT", &out_dir)

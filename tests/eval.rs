@@ -5,7 +5,6 @@
 use crate::jdk::have;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 const FAILS: &str = "false < /dev/null\n";
 
 /// A job: resource `keys` has an AWS key id and secret (no token, no
@@ -33,7 +32,7 @@ impl Job {
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", self.dir.path())
             .env("LANG", "C.UTF-8")
-            .env("SHIPCTL", BIN)
+            .env("SHIPCTL", crate::util::bin())
             .env("JOB_PATH", self.dir.path().join("job"))
             .env("KEYS_INTEGRATION_ACCESSKEY", "AKIAEXAMPLE")
             .env("KEYS_INTEGRATION_SECRETKEY", "s3cr3t")

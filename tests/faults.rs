@@ -16,8 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
-
 /// Inside the namespace, the binary is killed after this long: a hang is a
 /// failure (status 137), never a stuck test run.
 const HANG_SECS: u32 = 20;
@@ -639,7 +637,7 @@ cp -a "$D" "$SNAP/after"
         .env("TMPL", root.join("tmpl"))
         .env("SNAP", root.join("snap"))
         .env("OUT", root.join("out"))
-        .env("BIN", BIN)
+        .env("BIN", crate::util::bin())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
@@ -676,7 +674,10 @@ pub fn reference(w: &Writer, with_target: bool) -> (i32, Snapshot) {
     let sandbox = sandbox(w, with_target);
     let root = sandbox.path();
     let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
-    let out = command(BIN, w, root).args(&args).output().unwrap();
+    let out = command(crate::util::bin(), w, root)
+        .args(&args)
+        .output()
+        .unwrap();
     let code = out.status.code().unwrap_or(-1);
     (code, snapshot(&root.join(w.dir)))
 }
@@ -1053,7 +1054,7 @@ fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::proc
     cmd.args(["-s", "KILL", "120", "unshare"])
         .args(["-m", "--propagation", "private", "sh", "-c"])
         .arg(format!("set -e\n{script}"))
-        .env("BIN", BIN);
+        .env("BIN", crate::util::bin());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -1199,7 +1200,7 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("small.yml"), "v=$X\n").unwrap();
     let run = |args: &[&str]| {
-        Command::new(BIN)
+        crate::util::command()
             .args(args)
             .env_clear()
             .env("X", "1")
@@ -1279,7 +1280,7 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
         std::fs::Permissions::from_mode(0o500),
     )
     .unwrap();
-    let out = Command::new(BIN)
+    let out = crate::util::command()
         .args(["copy_file_to_state", "tree"])
         .env_clear()
         .env("JOB_STATE", &state)
@@ -1340,7 +1341,7 @@ cd "$PWD"
         .env("F", d.join(w.file))
         .env("HOSTF", &host)
         .env("HOSTC", &host_config)
-        .env("BIN", BIN);
+        .env("BIN", crate::util::bin());
         let before = snapshot(&d);
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

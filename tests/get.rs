@@ -314,7 +314,7 @@ fn broken_pipe_exits_quietly() {
     let big = dir.path().join("big.json");
     let items: Vec<String> = (0..200_000).map(|i| format!("\"item {i}\"")).collect();
     std::fs::write(&big, format!("[{}]", items.join(","))).unwrap();
-    let bin = env!("CARGO_BIN_EXE_shipctl");
+    let bin = crate::util::bin();
     let out = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -331,7 +331,7 @@ fn broken_pipe_exits_quietly() {
 #[test]
 fn example_job_environment_answers() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shipctl"))
+    let out = crate::util::command()
         .current_dir(root)
         .args([
             "--env-file",
@@ -346,7 +346,7 @@ fn example_job_environment_answers() {
         String::from_utf8_lossy(&out.stdout),
         "AKIAEXAMPLEEXAMPLE01\n"
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shipctl"))
+    let out = crate::util::command()
         .current_dir(root)
         .env_remove("PRODCLUSTER_META")
         .args([

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// xorshift64*: small, deterministic.
@@ -396,7 +395,7 @@ fn one(case: &Case, rng: &mut Rng) -> Result<String, String> {
         layout.push(format!("{}={shape:?}", used.path));
     }
     let before = state_of(root);
-    let mut child = Command::new(BIN)
+    let mut child = crate::util::command()
         .args(case.args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -79,7 +79,7 @@ fn env_file_through_a_pipe_and_a_fifo_without_writer() {
         .args([
             "-c",
             r#""$0" --env-file <(printf 'APP_ID=7\r\n') get_resource_id app"#,
-            env!("CARGO_BIN_EXE_shipctl"),
+            crate::util::bin(),
         ])
         .env_clear()
         .output()

@@ -6,8 +6,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_shipctl");
-
 /// Is `program` installed? Without it a test is skipped, with a line on
 /// stderr — and fails under `CI=true`, where it must be there.
 pub fn have(program: &str, test: &str) -> bool {
@@ -122,7 +120,7 @@ fn every_shell_switches_java() {
                 .arg("-c")
                 .arg(script)
                 .env_clear()
-                .env("SHIPCTL", BIN)
+                .env("SHIPCTL", crate::util::bin())
                 .env("V", version)
                 .env("SHIPCTL_JVM_DIR", &r)
                 .env("PATH", "/usr/bin:/bin")
@@ -295,7 +293,7 @@ fn tab_completes_the_installed_jdks() {
     let dir = jvm_root();
     let r = root(&dir);
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-    let bin_dir = Path::new(BIN).parent().unwrap();
+    let bin_dir = crate::util::bin_dir();
     let shell = |program: &str, script: String| {
         let out = Command::new(program)
             .args(["-c", &script])

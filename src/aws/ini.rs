@@ -320,21 +320,21 @@ fn shlex_split(s: &str) -> Option<Vec<String>> {
 
 /// What configparser made of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Class {
+enum LineKind {
+    /// Empty or white space only (or a line botocore would refuse, once
+    /// the first error is kept).
     Blank,
+    /// `#` or `;` first.
     Comment,
-    Header {
-        name: String,
-    },
-    /// A key line; `key` is lower-cased as botocore reads it.
-    Option {
-        key: String,
-        inline_empty: bool,
-    },
-    /// A continuation of the value started on line `owner`.
-    Cont {
-        owner: usize,
-    },
+    /// `[name]`.
+    Header { name: String },
+    /// `key = value` (or `key: value`), the start of one setting of the
+    /// section (configparser's "option"); `key` is lower-cased as botocore
+    /// reads it, `inline_empty` when nothing follows the `=` on this line.
+    Setting { key: String, inline_empty: bool },
+    /// A more-indented line that continues the value of the setting on
+    /// line `owner`.
+    Continuation { owner: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -342,7 +342,7 @@ struct Line {
     text: String,
     /// `"\n"`, `"\r\n"`, `"\r"` or `""` (last line without a newline).
     term: String,
-    class: Class,
+    kind: LineKind,
 }
 
 /// One block of lines: a header line and the lines up to the next header.
@@ -454,21 +454,21 @@ impl Doc {
         for (idx, (text, term)) in split_lines(text).into_iter().enumerate() {
             let lineno = idx + 1;
             let stripped = py_strip(&text);
-            let class;
+            let kind;
             if stripped.starts_with('#') || stripped.starts_with(';') {
-                class = Class::Comment;
+                kind = LineKind::Comment;
             } else if stripped.is_empty() {
                 if let (Some(_), Some(v)) = (&cursect, optname) {
                     values[v].2.push(String::new());
                 }
-                class = Class::Blank;
+                kind = LineKind::Blank;
             } else {
                 let cur_indent = indent_chars(&text);
                 if let (Some(_), Some(v)) = (&cursect, optname)
                     && cur_indent > indent_level
                 {
                     values[v].2.push(stripped.to_string());
-                    class = Class::Cont { owner: opt_line };
+                    kind = LineKind::Continuation { owner: opt_line };
                 } else {
                     indent_level = cur_indent;
                     if let Some(name) = header_name(stripped) {
@@ -495,7 +495,7 @@ impl Doc {
                             defaults,
                         });
                         optname = None;
-                        class = Class::Header {
+                        kind = LineKind::Header {
                             name: name.to_string(),
                         };
                     } else if cursect.is_none() {
@@ -526,7 +526,7 @@ impl Doc {
                         // configparser continues a value only under a non-empty key.
                         optname = (!key.is_empty()).then_some(values.len() - 1);
                         opt_line = idx;
-                        class = Class::Option {
+                        kind = LineKind::Setting {
                             key,
                             inline_empty: optval.is_empty(),
                         };
@@ -536,11 +536,11 @@ impl Doc {
                             reason: "a line that is neither a header, a comment nor key = value"
                                 .into(),
                         });
-                        class = Class::Blank;
+                        kind = LineKind::Blank;
                     }
                 }
             }
-            lines.push(Line { text, term, class });
+            lines.push(Line { text, term, kind });
         }
         if let Some(last) = sections.last_mut() {
             last.end = lines.len();
@@ -609,17 +609,17 @@ impl Doc {
             .collect()
     }
 
-    /// Continuation lines of the option on line `owner`.
-    fn conts_of(&self, owner: usize) -> Vec<usize> {
+    /// The continuation lines of the setting on line `owner`.
+    fn continuations_of(&self, owner: usize) -> Vec<usize> {
         (owner + 1..self.lines.len())
-            .filter(|&i| self.lines[i].class == Class::Cont { owner })
+            .filter(|&i| self.lines[i].kind == LineKind::Continuation { owner })
             .collect()
     }
 
-    fn find_option(&self, sect: &Section, key: &str) -> Option<usize> {
+    fn find_setting(&self, sect: &Section, key: &str) -> Option<usize> {
         let key = py_lower(key);
         (sect.header + 1..sect.end)
-            .find(|&i| matches!(&self.lines[i].class, Class::Option { key: k, .. } if *k == key))
+            .find(|&i| matches!(&self.lines[i].kind, LineKind::Setting { key: k, .. } if *k == key))
     }
 }
 
@@ -854,7 +854,7 @@ fn new_line(text: String) -> Line {
     Line {
         text,
         term: "\n".into(),
-        class: Class::Blank, // reparsed before use
+        kind: LineKind::Blank, // reparsed before use
     }
 }
 
@@ -887,12 +887,12 @@ fn insertion_point(doc: &mut Doc, s: usize) -> (usize, String) {
     // Never split a multi-line value: move past its continuation lines.
     let mut i = at;
     while i < sect.end {
-        match doc.lines[i].class {
-            Class::Cont { .. } => {
+        match doc.lines[i].kind {
+            LineKind::Continuation { .. } => {
                 i += 1;
                 at = i;
             }
-            Class::Blank | Class::Comment => i += 1,
+            LineKind::Blank | LineKind::Comment => i += 1,
             _ => break,
         }
     }
@@ -901,8 +901,8 @@ fn insertion_point(doc: &mut Doc, s: usize) -> (usize, String) {
     let indent = (at..doc.lines.len())
         .find(|&i| {
             matches!(
-                doc.lines[i].class,
-                Class::Option { .. } | Class::Header { .. }
+                doc.lines[i].kind,
+                LineKind::Setting { .. } | LineKind::Header { .. }
             )
         })
         .map(|i| indent_prefix(&doc.lines[i].text).to_string())
@@ -964,8 +964,8 @@ pub fn set(
     normalise_newlines(&mut doc);
     let change = match nested {
         None => {
-            if let Some(i) = doc.find_option(&sect, key) {
-                let conts = doc.conts_of(i);
+            if let Some(i) = doc.find_setting(&sect, key) {
+                let conts = doc.continuations_of(i);
                 let prefix = indent_prefix(&doc.lines[i].text).to_string();
                 doc.lines[i] = new_line(format!("{prefix}{key} = {value}"));
                 for c in conts.into_iter().rev() {
@@ -990,15 +990,15 @@ pub fn set(
 
 fn set_nested(doc: &mut Doc, s: usize, k: &str, sub: &str, value: &str) -> Result<(), IniError> {
     let sect = doc.sections[s].clone();
-    let Some(i) = doc.find_option(&sect, k) else {
+    let Some(i) = doc.find_setting(&sect, k) else {
         let (at, indent) = insertion_point(doc, s);
         doc.lines.insert(at, new_line(format!("{indent}{k} =")));
         doc.lines
             .insert(at + 1, new_line(format!("{indent}    {sub} = {value}")));
         return Ok(());
     };
-    if doc.lines[i].class
-        != (Class::Option {
+    if doc.lines[i].kind
+        != (LineKind::Setting {
             key: py_lower(k),
             inline_empty: true,
         })
@@ -1010,7 +1010,7 @@ fn set_nested(doc: &mut Doc, s: usize, k: &str, sub: &str, value: &str) -> Resul
             ),
         });
     }
-    let conts = doc.conts_of(i);
+    let conts = doc.continuations_of(i);
     let hit = conts.iter().rev().copied().find(|&c| {
         py_strip(&doc.lines[c].text)
             .split_once('=')
@@ -1047,10 +1047,10 @@ pub fn remove_key(
         return Ok(text.to_string());
     };
     let sect = doc.sections[s].clone();
-    let Some(i) = doc.find_option(&sect, key) else {
+    let Some(i) = doc.find_setting(&sect, key) else {
         return Ok(text.to_string());
     };
-    let mut gone = doc.conts_of(i);
+    let mut gone = doc.continuations_of(i);
     gone.insert(0, i);
     for g in gone.into_iter().rev() {
         doc.lines.remove(g);
@@ -1273,8 +1273,8 @@ pub fn remove(text: &str, kind: FileKind, profile: &str) -> Result<(String, usiz
             .rev()
             .find(|&i| {
                 matches!(
-                    doc.lines[i].class,
-                    Class::Option { .. } | Class::Cont { .. }
+                    doc.lines[i].kind,
+                    LineKind::Setting { .. } | LineKind::Continuation { .. }
                 )
             })
             .unwrap_or(sect.header);

@@ -50,7 +50,8 @@ fn locate_one(env: &JobEnv, var: &str, name: &str) -> Result<PathBuf> {
             None => PathBuf::from(v),
         }),
         None => {
-            let home = crate::platform::home_dir(env)
+            let home = env
+                .home()
                 .ok_or_else(|| exit::failure("no home folder found for ~/.aws"))?;
             Ok(home.join(".aws").join(name))
         }
@@ -91,10 +92,10 @@ fn expand_vars(env: &JobEnv, s: &str) -> String {
     out
 }
 
-/// Python's `os.path.expanduser`, as botocore uses it on this platform
-/// (`platform::expand_user`).
+/// Python's `os.path.expanduser` as botocore uses it on this platform
+/// ([`crate::user::expand_user`]) over the job's variables.
 fn expand_user(env: &JobEnv, s: &str) -> String {
-    crate::platform::expand_user(env, s)
+    crate::user::expand_user(|name| env.raw(name), s)
 }
 
 /// The two files' texts as read under the lock; `None` for a missing file.
@@ -197,13 +198,9 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
 
     fn env(vars: &[(&str, &str)]) -> JobEnv {
-        JobEnv::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
+        JobEnv::new(vars.iter().copied())
     }
 
     #[test]

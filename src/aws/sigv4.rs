@@ -5,9 +5,11 @@
 //! Proven against botocore itself with its clock fixed and against the AWS
 //! SigV4 test suite (tests/ecr_sigv4.rs, vectors in tests/data/sigv4/).
 //!
-//! Pure: no I/O, no clock (the caller passes the time), std and ring only,
-//! so the integration tests compile this file directly.
+//! Pure: no I/O, no clock (the caller passes the time), std, ring and
+//! percent-encoding only, so the integration tests compile this file
+//! directly.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use ring::{digest, hmac};
 
 /// The key pair (and the session token of temporary credentials).
@@ -170,18 +172,20 @@ fn trim_all(value: &str) -> String {
         .join(" ")
 }
 
-/// Python's `urllib.parse.quote(s, safe)`: UTF-8 bytes, everything but
-/// `A-Z a-z 0-9 _ . - ~` and the bytes of `safe` as `%XX`.
-fn quote(s: &str, safe: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) || safe.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// What Python's `urllib.parse.quote(s, safe="")` keeps: `A-Z a-z 0-9 _ .
+/// - ~`; every other byte of the UTF-8 text is `%XX`.
+const QUOTE_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
+/// `quote(s, safe="/")`: a path keeps its slashes.
+const QUOTE_PATH_SAFE: &AsciiSet = &QUOTE_SAFE.remove(b'/');
+
+/// Python's `urllib.parse.quote(s, safe)` for one of the two sets above.
+fn quote(s: &str, safe: &'static AsciiSet) -> String {
+    utf8_percent_encode(s, safe).to_string()
 }
 
 /// botocore's `remove_dot_segments`: `.` and empty segments dropped, `..`
@@ -211,14 +215,14 @@ fn normalize_path(path: &str) -> String {
 }
 
 fn canonical_uri(path: &str) -> String {
-    quote(&normalize_path(path), b"/")
+    quote(&normalize_path(path), QUOTE_PATH_SAFE)
 }
 
 /// Names and values percent-encoded, sorted by name then value.
 fn canonical_query(query: &[(String, String)]) -> String {
     let mut pairs: Vec<(String, String)> = Vec::with_capacity(query.len());
     for (k, v) in query {
-        let pair = (quote(k, b""), quote(v, b""));
+        let pair = (quote(k, QUOTE_SAFE), quote(v, QUOTE_SAFE));
         let at = pairs.partition_point(|p| *p <= pair);
         pairs.insert(at, pair);
     }
@@ -242,8 +246,10 @@ pub fn rfc3339(time: u64) -> String {
 }
 
 /// The UTC calendar date and time of a Unix time (Howard Hinnant's
-/// `civil_from_days`).
-fn civil(time: u64) -> (u64, u64, u64, u64, u64, u64) {
+/// `civil_from_days`): `(year, month 1–12, day 1–31, hour, minute,
+/// second)`. The one calendar of the crate (`notify`'s date uses it too);
+/// here because this file stays free of the rest of the crate.
+pub fn civil(time: u64) -> (u64, u64, u64, u64, u64, u64) {
     let days = time / 86_400;
     let secs = time % 86_400;
     let z = days + 719_468;

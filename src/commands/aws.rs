@@ -7,7 +7,7 @@
 use crate::aws::{self, AwsFiles, Edits, ini};
 use crate::cli::{AwsEnv, AwsEnvFormat, ConfigureAws, ShellFormat};
 use crate::commands::get;
-use crate::job::{JobEnv, Resource};
+use crate::job::{JobEnv, Resource, Var};
 use crate::{diag, eval, exit};
 use anyhow::Result;
 use serde_json::Value;
@@ -74,12 +74,7 @@ fn first_field(
 fn tried(r: &Resource, fields: &[&str]) -> String {
     let vars: Vec<String> = fields
         .iter()
-        .map(|f| {
-            format!(
-                "${}",
-                r.var_name(&format!("INTEGRATION_{}", crate::job::suffix(f)))
-            )
-        })
+        .map(|f| format!("${}", r.var_name(Var::Integration(f))))
         .collect();
     format!(
         "{} and the fields {} of {}",
@@ -106,9 +101,9 @@ pub fn region_sources(r: &Resource) -> String {
     format!(
         "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
          ${}, {} .region",
-        r.var_name("POINTER_REGION"),
+        r.var_name(Var::PointerRegion),
         r.file("version.json").display(),
-        r.var_name("INTEGRATION_REGION"),
+        r.var_name(Var::Integration("region")),
         r.file("integration.json").display()
     )
 }
@@ -141,27 +136,30 @@ fn region(
             )))
         }
     };
-    if let Some(v) = r.var("POINTER_REGION").filter(|v| !v.is_empty()) {
-        let source = format!("${}", r.var_name("POINTER_REGION"));
+    if let Some(v) = r.var(Var::PointerRegion).filter(|v| !v.is_empty()) {
+        let source = format!("${}", r.var_name(Var::PointerRegion));
         return checked(v.to_string_lossy().into_owned(), source);
     }
     if let Some(doc) = r.version_json()? {
-        for path in [
-            &["version", "propertyBag", "region"][..],
-            &["propertyBag", "yml", "pointer", "region"][..],
+        for pointer in [
+            "/version/propertyBag/region",
+            "/propertyBag/yml/pointer/region",
         ] {
-            let found = path
-                .iter()
-                .try_fold(&doc, |v, k| v.as_object()?.get(*k))
+            let found = doc
+                .pointer(pointer)
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
             r.env.trace(format_args!(
-                "version.json .{}: {}",
-                path.join("."),
+                "version.json {}: {}",
+                get::dotted(pointer),
                 if found.is_some() { "found" } else { "absent" }
             ));
             if let Some(s) = found {
-                let source = format!("{} .{}", r.file("version.json").display(), path.join("."));
+                let source = format!(
+                    "{} {}",
+                    r.file("version.json").display(),
+                    get::dotted(pointer)
+                );
                 return checked(s.to_string(), source);
             }
         }
@@ -170,7 +168,7 @@ fn region(
         Some(v) => {
             let source = format!(
                 "${} or {} .region",
-                r.var_name("INTEGRATION_REGION"),
+                r.var_name(Var::Integration("region")),
                 r.file("integration.json").display()
             );
             checked(v, source)
@@ -321,20 +319,6 @@ fn remove(files: &AwsFiles, profile: &str) -> Result<()> {
     Ok(())
 }
 
-/// `"…"` with `\ " $ `` ` escaped: the `KEY="VALUE"` format of
-/// integration.env, which `shipctl --env-file` reads back.
-fn dotenv_quote(v: &str) -> String {
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        if matches!(c, '\\' | '"' | '$' | '`') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
-
 pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
     let found = lookup(env, &a.res, None)?;
     let f = a.format;
@@ -368,7 +352,7 @@ pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
             AwsEnvFormat::Powershell => ShellFormat::Powershell,
             AwsEnvFormat::Dotenv => {
                 if let Some(v) = value {
-                    writeln!(out, "{name}={}", dotenv_quote(v))?;
+                    writeln!(out, "{name}={}", crate::job::env_file_value(v))?;
                 }
                 continue;
             }
@@ -377,14 +361,4 @@ pub fn env_vars(env: &JobEnv, a: &AwsEnv, out: &mut dyn Write) -> Result<()> {
         out.write_all(&eval::assignment(shell, name, value.map(str::as_bytes)))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(dotenv_quote("a\"$`\\b"), r#""a\"\$\`\\b""#);
-    }
 }

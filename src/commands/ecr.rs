@@ -12,7 +12,7 @@ use crate::aws::{ecr, sigv4};
 use crate::cli::EcrLogin;
 use crate::commands::aws::{self, AwsCredentials};
 use crate::commands::notify::http;
-use crate::job::{JobEnv, Resource};
+use crate::job::{JobEnv, Resource, Var};
 use crate::{diag, exit, fsutil};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -97,16 +97,15 @@ pub fn login(env: &JobEnv, a: &EcrLogin, out: &mut dyn Write) -> Result<()> {
 /// `propertyBag.yml.pointer.sourceName`. `None` when there is none or it
 /// names no registry host (a Docker Hub name).
 fn source_host(r: &Resource) -> Result<Option<String>> {
-    let mut name = ["SOURCENAME", "POINTER_SOURCENAME"]
+    let mut name = [Var::SourceName, Var::PointerSourceName]
         .iter()
-        .find_map(|v| r.var(v).filter(|v| !v.is_empty()))
+        .find_map(|v| r.var(*v).filter(|v| !v.is_empty()))
         .map(|v| v.to_string_lossy().into_owned());
     if name.is_none()
         && let Some(doc) = r.version_json()?
     {
-        name = ["propertyBag", "yml", "pointer", "sourceName"]
-            .iter()
-            .try_fold(&doc, |v, k| v.as_object()?.get(*k))
+        name = doc
+            .pointer("/propertyBag/yml/pointer/sourceName")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
@@ -272,10 +271,7 @@ fn docker_config(env: &JobEnv) -> Result<PathBuf> {
         return Ok(dir.join("config.json"));
     }
     let home = env
-        .raw("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .or_else(dirs::home_dir)
+        .home()
         .ok_or_else(|| exit::failure("no home folder found for ~/.docker/config.json"))?;
     Ok(home.join(".docker").join("config.json"))
 }

@@ -6,19 +6,21 @@
 //! does not find prints an empty line, or under `--strict` exits 1.
 
 use crate::exit;
-use crate::job::{self, JobEnv, Resource};
+use crate::job::{self, JobEnv, Resource, Var};
 use crate::json::{self, Seg};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
-/// A lookup's answer: the value's bytes, or `None` with a description of
-/// what was looked for (for `--strict`).
-pub type Answer = Option<Vec<u8>>;
-
-/// Print a lookup's answer (§3).
-fn print(env: &JobEnv, out: &mut dyn Write, answer: Answer, looked_for: &str) -> Result<()> {
+/// Print a lookup's answer (§3): the value's bytes and a newline; for
+/// `None`, an empty line, or under `--strict` exit 1 naming `looked_for`.
+fn print(
+    env: &JobEnv,
+    out: &mut dyn Write,
+    answer: Option<Vec<u8>>,
+    looked_for: &str,
+) -> Result<()> {
     match answer {
         Some(v) => {
             out.write_all(&v)?;
@@ -41,28 +43,30 @@ pub fn jq_text(v: &Value) -> Vec<u8> {
     buf
 }
 
-/// Walk plain object keys (no arrays) of a parsed document.
-fn walk<'v>(v: &'v Value, keys: &[&str]) -> Option<&'v Value> {
-    keys.iter().try_fold(v, |v, k| v.as_object()?.get(*k))
+/// A JSON pointer (`/version/versionName`) as messages show it
+/// (`.version.versionName`).
+pub fn dotted(pointer: &str) -> String {
+    pointer.replace('/', ".")
 }
 
 /// A resource variable `<R>_<what>`.
-fn var(r: &Resource, what: &str) -> Answer {
+fn var(r: &Resource, what: Var) -> Option<Vec<u8>> {
     r.var(what).map(|v| job::bytes(v).to_vec())
 }
 
-/// `<R>_<what>`, else `keys` of the resource's version.json.
-fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
+/// `<R>_<what>`, else the value at `pointer` (`/version/versionName`) in
+/// the resource's version.json (`null` counts as absent).
+fn var_or_version(r: &Resource, what: Var, pointer: &str) -> Result<Option<Vec<u8>>> {
     if let Some(v) = var(r, what) {
         return Ok(Some(v));
     }
     let Some(doc) = r.version_json()? else {
         return Ok(None);
     };
-    let at = walk(&doc, keys);
+    let at = doc.pointer(pointer);
     r.env.trace(format_args!(
-        "version.json .{}: {}",
-        keys.join("."),
+        "version.json {}: {}",
+        dotted(pointer),
         job::masked_json(at, true)
     ));
     Ok(at.filter(|v| !v.is_null()).map(jq_text))
@@ -71,21 +75,27 @@ fn var_or_version(r: &Resource, what: &str, keys: &[&str]) -> Result<Answer> {
 /// The resource's type: `$<R>_TYPE`, else `type` of its version.json;
 /// `None` when neither says (or the value is empty).
 pub fn resource_type(r: &Resource) -> Result<Option<String>> {
-    Ok(var_or_version(r, "TYPE", &["type"])?
+    Ok(var_or_version(r, Var::Type, "/type")?
         .filter(|t| !t.is_empty())
         .map(|t| String::from_utf8_lossy(&t).into_owned()))
 }
 
-pub fn sanitize(s: &str, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{}", job::sanitize(s))?;
+/// sanitize_shippable_string: `text` with every character but `A-Z a-z
+/// 0-9 _` removed ([`job::sanitize`]).
+pub fn sanitize(text: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", job::sanitize(text))?;
     Ok(())
 }
 
-pub fn to_uppercase(s: &str, out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "{}", s.to_uppercase())?;
+/// to_uppercase: `text` upper-cased with full Unicode rules (`straße` →
+/// `STRASSE`; spec §4).
+pub fn to_uppercase(text: &str, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{}", text.to_uppercase())?;
     Ok(())
 }
 
+/// get_resource_name: the variable prefix `<R>` of resource `res`
+/// ([`job::prefix`]).
 pub fn resource_name(res: &str, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{}", job::prefix(res))?;
     Ok(())
@@ -95,27 +105,27 @@ pub fn resource_name(res: &str, out: &mut dyn Write) -> Result<()> {
 pub fn resource_field(
     env: &JobEnv,
     res: &str,
-    what: &str,
-    keys: &[&str],
+    what: Var,
+    pointer: &str,
     out: &mut dyn Write,
 ) -> Result<()> {
     let r = env.resource(res);
-    let answer = var_or_version(&r, what, keys)?;
+    let answer = var_or_version(&r, what, pointer)?;
     print(
         env,
         out,
         answer,
         &format!(
-            "${} (or .{} of version.json)",
+            "${} (or {} of version.json)",
             r.var_name(what),
-            keys.join(".")
+            dotted(pointer)
         ),
     )
 }
 
 pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let answer = match var(&r, "META") {
+    let answer = match var(&r, Var::Meta) {
         Some(v) => Some(v),
         None => r
             .folder()
@@ -126,7 +136,7 @@ pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()>
         env,
         out,
         answer,
-        &format!("${} (or the resource folder)", r.var_name("META")),
+        &format!("${} (or the resource folder)", r.var_name(Var::Meta)),
     )
 }
 
@@ -137,45 +147,41 @@ pub fn resource_state(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()
         env,
         out,
         answer,
-        &format!("${} (or <resource folder>/<type>)", r.var_name("STATE")),
+        &format!("${} (or <resource folder>/<type>)", r.var_name(Var::State)),
     )
 }
 
 /// A resource's state folder: `$<R>_STATE`, else `<folder>/<type>` when the
 /// resource folder exists (`<type>` from `$<R>_TYPE`, else version.json).
-pub fn state_path(r: &Resource) -> Result<Answer> {
-    Ok(match var(r, "STATE") {
+pub fn state_path(r: &Resource) -> Result<Option<Vec<u8>>> {
+    Ok(match var(r, Var::State) {
         Some(v) => Some(v),
         None => match r.folder().filter(|d| d.is_dir()) {
             None => None,
-            Some(dir) => var_or_version(r, "TYPE", &["type"])?
+            Some(dir) => var_or_version(r, Var::Type, "/type")?
                 .filter(|t| !t.is_empty())
-                .map(|t| {
-                    let mut p = crate::platform::path_text(&dir).into_owned();
-                    p.push(b'/');
-                    p.extend_from_slice(&t);
-                    p
-                }),
+                .map(|t| job::typed_folder(dir, &t)),
         },
     })
 }
 
 pub fn resource_env(env: &JobEnv, res: &str, name: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let what = job::suffix(name);
-    let answer = var(&r, &what);
-    print(env, out, answer, &format!("${}", r.var_name(&what)))
+    let what = Var::Named(name);
+    let answer = var(&r, what);
+    print(env, out, answer, &format!("${}", r.var_name(what)))
 }
 
 pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
     let r = env.resource(res);
-    let what = format!("PARAMS_{}", job::suffix(key));
-    let answer = match var(&r, &what) {
+    let what = Var::Param(key);
+    let answer = match var(&r, what) {
         Some(v) => Some(v),
         None => match r.version_json()? {
             None => None,
             Some(doc) => {
-                let found = walk(&doc, &["version", "propertyBag", "params"])
+                let found = doc
+                    .pointer("/version/propertyBag/params")
                     .and_then(|p| p.as_object())
                     .and_then(|p| {
                         let wanted = job::suffix(key);
@@ -199,7 +205,7 @@ pub fn params(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result
         answer,
         &format!(
             "${} (or version.propertyBag.params of version.json)",
-            r.var_name(&what)
+            r.var_name(what)
         ),
     )
 }
@@ -272,15 +278,8 @@ pub fn integration_resource(
     let file = r.file("integration.json");
     match field {
         None => {
-            let bytes = match std::fs::read(&file) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(exit::usage(format!("{} not found", file.display())));
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("could not read {}", file.display()));
-                }
-            };
+            // A folder or FIFO in its place is an error, never a hang.
+            let bytes = job::required(crate::fsutil::read_file(&file)?, &file)?;
             out.write_all(&bytes)?;
         }
         Some(field) => {
@@ -302,18 +301,22 @@ fn is_key_value(doc: &Result<Option<Value>>) -> bool {
 /// An integration field (§4): `$<R>_INTEGRATION_<K>`, else the key of
 /// integration.json whose sanitized form is `<K>`. For key-value
 /// integrations: `$KEY` exactly, then `$<R>_INTEGRATION_<K>`, then
-/// integration.json[KEY]. `doc` is the integration.json as read once by the
+/// `integration.json[KEY]`. `doc` is the integration.json as read once by the
 /// caller (`r`'s, or the job integration's); a reading error counts only
 /// when no variable answers.
-pub fn integration_field(r: &Resource, doc: &Result<Option<Value>>, field: &str) -> Result<Answer> {
+pub fn integration_field(
+    r: &Resource,
+    doc: &Result<Option<Value>>,
+    field: &str,
+) -> Result<Option<Vec<u8>>> {
     let kv = is_key_value(doc);
     if kv && let Some(v) = r.env.var(field) {
         return Ok(Some(job::bytes(v).to_vec()));
     }
-    let wanted = job::suffix(field);
-    if let Some(v) = var(r, &format!("INTEGRATION_{wanted}")) {
+    if let Some(v) = var(r, Var::Integration(field)) {
         return Ok(Some(v));
     }
+    let wanted = job::suffix(field);
     let doc = match doc {
         Ok(Some(doc)) => doc,
         Ok(None) => return Ok(None),
@@ -347,7 +350,7 @@ pub fn integration_resource_field(
     let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
-        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        r.var_name(Var::Integration(field)),
         r.file("integration.json").display()
     );
     print(env, out, answer, &looked_for)
@@ -365,36 +368,40 @@ fn print_keys(env: &JobEnv, file: &Path, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// `$JOB_INTEGRATIONS/<int>`; unset → usage error naming the variable.
-fn job_integration(env: &JobEnv, int: &str) -> Result<std::path::PathBuf> {
-    env.job_integration_folder(int).ok_or_else(|| {
+/// `$JOB_INTEGRATIONS/<integration>`, the folder of an integration
+/// attached to the job; unset → usage error naming the variable.
+fn job_integration(env: &JobEnv, integration: &str) -> Result<std::path::PathBuf> {
+    env.job_integration_folder(integration).ok_or_else(|| {
         exit::usage(format!(
-            "$JOB_INTEGRATIONS is not set, so integration {int:?} cannot be found"
+            "$JOB_INTEGRATIONS is not set, so integration {integration:?} cannot be found"
         ))
     })
 }
 
-pub fn integration_keys(env: &JobEnv, int: &str, out: &mut dyn Write) -> Result<()> {
-    let file = job_integration(env, int)?.join("integration.env");
+/// get_integration_keys: the keys of a job integration's integration.env.
+pub fn job_integration_keys(env: &JobEnv, integration: &str, out: &mut dyn Write) -> Result<()> {
+    let file = job_integration(env, integration)?.join("integration.env");
     print_keys(env, &file, out)
 }
 
-pub fn integration_field_cmd(
+/// get_integration_field: a field of a job integration, looked up as a
+/// resource's ([`integration_field`]) in its integration.json.
+pub fn job_integration_field(
     env: &JobEnv,
-    int: &str,
+    integration: &str,
     field: &str,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let file = job_integration(env, int)?.join("integration.json");
+    let file = job_integration(env, integration)?.join("integration.json");
     let doc = Ok(Some(job::required(
         job::read_json_file(&file, env)?,
         &file,
     )?));
-    let r = env.resource(int);
+    let r = env.resource(integration);
     let answer = integration_field(&r, &doc, field)?;
     let looked_for = format!(
         "${} (or {} field {field:?})",
-        r.var_name(&format!("INTEGRATION_{}", job::suffix(field))),
+        r.var_name(Var::Integration(field)),
         file.display()
     );
     print(env, out, answer, &looked_for)

@@ -4,7 +4,7 @@
 use crate::cli::GitChanges;
 use crate::commands::get;
 use crate::exit;
-use crate::job::{self, JobEnv};
+use crate::job::{JobEnv, Var};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -109,22 +109,19 @@ fn resource_dir(env: &JobEnv, res: &str) -> Result<PathBuf> {
         Some(state) => Ok(PathBuf::from(crate::platform::os_string(state))),
         None => Err(exit::usage(format!(
             "no folder for resource {res}: ${} is not set and its resource folder was not found",
-            r.var_name("STATE")
+            r.var_name(Var::State)
         ))),
     }
 }
 
 /// The default range of a gitRepo resource (see [`decide_range`]): the
-/// platform's variables through [`job::Resource`], then version.json.
+/// platform's variables through [`crate::job::Resource`], then version.json.
 fn resource_range(env: &JobEnv, res: &str) -> Result<Option<String>> {
     let r = env.resource(res);
-    let var = |name: &str| {
-        r.var(&job::suffix(name))
-            .map(|v| v.to_string_lossy().into_owned())
-    };
-    let is_pr = var("is_pull_request");
-    let base = var("base_branch");
-    let commit = var("commit");
+    let var = |what: Var| r.var(what).map(|v| v.to_string_lossy().into_owned());
+    let is_pr = var(Var::IsPullRequest);
+    let base = var(Var::BaseBranch);
+    let commit = var(Var::Commit);
     let version_json = r.file("version.json");
     let doc = r.version_json()?;
     let sha = doc
@@ -134,7 +131,7 @@ fn resource_range(env: &JobEnv, res: &str) -> Result<Option<String>> {
         None => format!("{} was not found", version_json.display()),
         Some(_) => format!("{} has no shaData.{key}", version_json.display()),
     };
-    let var_name = |name: &str| format!("${}", r.var_name(&job::suffix(name)));
+    let var_name = |what: Var| format!("${}", r.var_name(what));
     let missing = match decide_range(is_pr.as_deref(), base.as_deref(), commit.as_deref(), sha) {
         Ok(range) => return Ok(Some(range)),
         Err(m) => m,
@@ -143,11 +140,11 @@ fn resource_range(env: &JobEnv, res: &str) -> Result<Option<String>> {
         Missing::Commit => format!(
             "no commit for resource {res}: {} and {} is not set",
             shown("commitSha"),
-            var_name("commit")
+            var_name(Var::Commit)
         ),
         Missing::BaseBranch => format!(
             "resource {res} is a pull request but names no base branch: {} is not set (or empty) and {}",
-            var_name("base_branch"),
+            var_name(Var::BaseBranch),
             shown("pullRequestBaseBranch")
         ),
         Missing::BeforeCommit => format!(

@@ -1,7 +1,8 @@
 //! The single dispatch from a parsed command to the code of its group:
-//! `get` (resource and job information), `aws`, `completions`, `state` and
-//! `replicate` (state), `util` (bump_version, replace, retry), `git`
-//! (get_git_changes), `split` (split_tests), `decrypt`, `notify`, `jdk`.
+//! `get` (resource and job information), `state` and `replicate` (state),
+//! `util` (bump_version, replace, retry), `git` (get_git_changes), `split`
+//! (split_tests), `decrypt`, `notify`, `jdk`, `aws` (configure_aws,
+//! aws_env), `ecr` (ecr_login), `completions`.
 
 pub mod aws;
 pub mod completions;
@@ -17,7 +18,7 @@ pub mod state;
 pub mod util;
 
 use crate::cli::Command;
-use crate::job::JobEnv;
+use crate::job::{JobEnv, Var};
 use anyhow::Result;
 use std::io::Write;
 
@@ -26,28 +27,28 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
     use Command as C;
     match command {
         // --- Resource and job information ---
-        C::SanitizeShippableString(a) => get::sanitize(&a.s, out),
-        C::ToUppercase(a) => get::to_uppercase(&a.s, out),
+        C::SanitizeShippableString(a) => get::sanitize(&a.text, out),
+        C::ToUppercase(a) => get::to_uppercase(&a.text, out),
         C::GetResourceName(a) => get::resource_name(&a.res, out),
-        C::GetResourceId(a) => get::resource_field(env, &a.res, "ID", &["resourceId"], out),
+        C::GetResourceId(a) => get::resource_field(env, &a.res, Var::Id, "/resourceId", out),
         C::GetResourceMeta(a) => get::resource_meta(env, &a.res, out),
         C::GetResourceState(a) | C::GetResourcePath(a) => get::resource_state(env, &a.res, out),
         C::GetResourceOperation(a) => {
-            get::resource_field(env, &a.res, "OPERATION", &["operation"], out)
+            get::resource_field(env, &a.res, Var::Operation, "/operation", out)
         }
-        C::GetResourceType(a) => get::resource_field(env, &a.res, "TYPE", &["type"], out),
+        C::GetResourceType(a) => get::resource_field(env, &a.res, Var::Type, "/type", out),
         C::GetResourceEnv(a) => get::resource_env(env, &a.res, &a.env, out),
         C::GetResourceVersionName(a) => {
-            get::resource_field(env, &a.res, "VERSIONNAME", &["version", "versionName"], out)
+            get::resource_field(env, &a.res, Var::VersionName, "/version/versionName", out)
         }
         C::GetResourceVersionId(a) => {
-            get::resource_field(env, &a.res, "VERSIONID", &["version", "versionId"], out)
+            get::resource_field(env, &a.res, Var::VersionId, "/version/versionId", out)
         }
         C::GetResourceVersionNumber(a) => get::resource_field(
             env,
             &a.res,
-            "VERSIONNUMBER",
-            &["version", "versionNumber"],
+            Var::VersionNumber,
+            "/version/versionNumber",
             out,
         ),
         C::GetParamsResource(a) => get::params(env, &a.res, &a.key, out),
@@ -60,8 +61,8 @@ pub fn run(command: Command, env: &JobEnv, out: &mut dyn Write) -> Result<()> {
         C::GetIntegrationResourceField(a) => {
             get::integration_resource_field(env, &a.res, &a.key, out)
         }
-        C::GetIntegrationKeys(a) => get::integration_keys(env, &a.int, out),
-        C::GetIntegrationField(a) => get::integration_field_cmd(env, &a.int, &a.field, out),
+        C::GetIntegrationKeys(a) => get::job_integration_keys(env, &a.integration, out),
+        C::GetIntegrationField(a) => get::job_integration_field(env, &a.integration, &a.field, out),
 
         // --- State ---
         C::PostResourceState(a) => state::resource_state(env, &a.res, &a.key, &a.value, false),

@@ -23,7 +23,8 @@
 use crate::commands::{get, state};
 use crate::exit;
 use crate::fsutil;
-use crate::job::{self, JobEnv};
+use crate::glob::Pattern;
+use crate::job::{self, JobEnv, Operation, Var};
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::ffi::OsStr;
@@ -44,16 +45,16 @@ const REPO_TO: &[&str] = &["gitRepo", "syncRepo"];
 const WEBHOOK_KEYS: [&str; 3] = ["shaData", "webhookRequestHeaders", "webhookRequestBody"];
 
 pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()> {
-    state::check_res(from)?;
-    state::check_res(to)?;
+    let from_res = env.resource(from);
+    let to_res = env.resource(to);
+    from_res.check_folder_name()?;
+    to_res.check_folder_name()?;
     let is_job = |name: &str| env.var("JOB_NAME") == Some(OsStr::new(name));
     if is_job(from) {
         return Err(exit::usage(format!(
             "the current job ({from}) cannot be the FROM of replicate"
         )));
     }
-    let from_res = env.resource(from);
-    let to_res = env.resource(to);
     let type_from = get::resource_type(&from_res)?;
     let type_to = get::resource_type(&to_res)?;
     if type_to.as_deref() == Some("ciRepo") {
@@ -67,7 +68,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
     let Some(type_from) = type_from else {
         return Err(exit::usage(format!(
             "the type of resource {from} is unknown: ${} is not set and {} has none",
-            from_res.var_name("TYPE"),
+            from_res.var_name(Var::Type),
             from_res.file("version.json").display()
         )));
     };
@@ -93,21 +94,19 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
 
     // Everything is checked and computed before anything is written.
     let job = state::job_path(env)?;
-    let from_dir = job.join("IN").join(from);
+    let from_dir = job.resource_folder(Operation::In, &from_res);
     if !from_dir.is_dir() {
         return Err(exit::usage(format!(
             "{} not found: {from} is not an IN resource of this job",
             from_dir.display()
         )));
     }
-    state::check_type(from, &type_from)?;
-    let files_src = from_dir.join(&type_from);
+    let files_src = job.files_folder(Operation::In, &from_res, &type_from)?;
     let files_dst = if to_job {
-        state::job_state(env)?
+        env.job_state()?
     } else {
         let ty = type_to.as_deref().unwrap_or_default();
-        state::check_type(to, ty)?;
-        job.join("OUT").join(to).join(ty)
+        job.files_folder(Operation::Out, &to_res, ty)?
     };
     let files = copy_files && has_entries(&files_src)?;
 
@@ -115,7 +114,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
         let from_path = from_dir.join("version.json");
         let from_doc = job::required(job::read_json_file(&from_path, env)?, &from_path)?;
         let (to_path, to_doc) = if to_job {
-            let path = state::job_state(env)?.join("outputVersion.json");
+            let path = env.job_state()?.join("outputVersion.json");
             // Replicating files first empties $JOB_STATE, so the file to
             // update is then the one copied from FROM, if any.
             let base = match files {
@@ -125,7 +124,9 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
             let doc = job::read_json_file(&base, env)?.unwrap_or(Value::Object(Map::new()));
             (path, doc)
         } else {
-            let path = job.join("OUT").join(to).join("version.json");
+            let path = job
+                .resource_folder(Operation::Out, &to_res)
+                .join("version.json");
             let doc = job::required(job::read_json_file(&path, env)?, &path)?;
             (path, doc)
         };
@@ -273,10 +274,11 @@ fn patterns(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// Allowed by an only-list (empty: no restriction) and not by an except-list.
+/// Allowed by an only-list (empty: no restriction) and not by an
+/// except-list; the patterns are shell patterns ([`crate::glob`]).
 fn allowed(name: &str, only: &[String], except: &[String]) -> bool {
-    (only.is_empty() || only.iter().any(|p| glob_match(p, name)))
-        && !except.iter().any(|p| glob_match(p, name))
+    let matches = |p: &String| Pattern::new(p).matches(name);
+    (only.is_empty() || only.iter().any(matches)) && !except.iter().any(matches)
 }
 
 fn decide(from_doc: &Value, to_doc: &Value) -> Decision {
@@ -323,128 +325,10 @@ fn decide(from_doc: &Value, to_doc: &Value) -> Decision {
     Decision::Replicate
 }
 
-/// Shell pattern matching as bash's `[[ name = pattern ]]`: `*` (any run of
-/// characters, `/` included), `?`, `[...]` (ranges, `!` or `^` negation) and
-/// `\` escapes; everything else is literal.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    // Where the last `*` was, and the name position it currently covers to.
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ni));
-            pi += 1;
-            continue;
-        }
-        if let Some(next) = (pi < p.len()).then(|| step(&p, pi, n[ni])).flatten() {
-            pi = next;
-            ni += 1;
-            continue;
-        }
-        match star {
-            Some((sp, sn)) => {
-                pi = sp + 1;
-                ni = sn + 1;
-                star = Some((sp, sn + 1));
-            }
-            None => return false,
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
-/// If the single pattern element at `pi` (not `*`) matches `c`, the index
-/// after it.
-fn step(p: &[char], pi: usize, c: char) -> Option<usize> {
-    match p[pi] {
-        '?' => Some(pi + 1),
-        '\\' if pi + 1 < p.len() => (p[pi + 1] == c).then_some(pi + 2),
-        '[' => match bracket(p, pi, c) {
-            Some((true, next)) => Some(next),
-            Some((false, _)) => None,
-            // No closing `]`: the `[` is literal.
-            None => (c == '[').then_some(pi + 1),
-        },
-        lit => (lit == c).then_some(pi + 1),
-    }
-}
-
-/// Match `c` against the bracket expression at `p[pi] == '['`: whether it
-/// matched and the index after the closing `]`; `None` when it is unclosed.
-fn bracket(p: &[char], pi: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = pi + 1;
-    let negate = matches!(p.get(i), Some('!' | '^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    loop {
-        let ch = *p.get(i)?;
-        if ch == ']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        let (lo, after) = match ch {
-            '\\' => (*p.get(i + 1)?, i + 2),
-            _ => (ch, i + 1),
-        };
-        if p.get(after) == Some(&'-') && p.get(after + 1).is_some_and(|&h| h != ']') {
-            let (hi, next) = match p[after + 1] {
-                '\\' => (*p.get(after + 2)?, after + 3),
-                h => (h, after + 2),
-            };
-            matched |= lo <= c && c <= hi;
-            i = next;
-        } else {
-            matched |= lo == c;
-            i = after;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn globs() {
-        let yes = [
-            ("feat/*", "feat/login"),
-            ("*", ""),
-            ("*", "a/b/c"),
-            ("v*", "v1.4.0"),
-            ("v1.?.0", "v1.4.0"),
-            ("release-[0-9]*", "release-2"),
-            ("[!a]x", "bx"),
-            ("[^a]x", "bx"),
-            ("[]]", "]"),
-            ("a\\*", "a*"),
-            ("[abc", "[abc"),
-            ("*log*", "feat/login"),
-            ("a*b*c", "aXbYbZc"),
-            ("main", "main"),
-        ];
-        for (p, n) in yes {
-            assert!(glob_match(p, n), "{p} should match {n}");
-        }
-        let no = [
-            ("feat/*", "main"),
-            ("v*", "1.0"),
-            ("release/*", "feat/login"),
-            ("[!a]x", "ax"),
-            ("a\\*", "ab"),
-            ("main", "mainline"),
-            ("?", ""),
-            ("a*b*c", "aXbYbZ"),
-        ];
-        for (p, n) in no {
-            assert!(!glob_match(p, n), "{p} should not match {n}");
-        }
-    }
 
     fn from(sha: Value) -> Value {
         json!({"version": {"propertyBag": {"shaData": sha}}})

@@ -3,6 +3,7 @@
 //! from the same files, so every file runs in exactly one shard.
 
 use crate::cli::SplitTests;
+use crate::glob::Pattern;
 use crate::job::JobEnv;
 use crate::{diag, exit, fsutil, platform};
 use anyhow::{Context, Result};
@@ -19,11 +20,12 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
             a.test_path.display()
         )));
     }
-    let pattern: Vec<char> = a.name_glob.chars().collect();
+    // As `find -name` matches it.
+    let pattern = Pattern::new(&a.name_glob);
     let mut tests = Vec::new();
     let prefix = platform::path_text(&a.test_path).into_owned();
     walk(&a.test_path, &prefix, &mut |path, name| {
-        if glob_match(&pattern, &String::from_utf8_lossy(name)) {
+        if pattern.matches(&String::from_utf8_lossy(name)) {
             tests.push(path);
         }
     })?;
@@ -197,75 +199,6 @@ fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Res
         }
     }
     Ok(())
-}
-
-/// `find -name` matching: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`/`[^x]` and `\`
-/// escapes; a leading `.` is matched like any character.
-pub fn glob_match(pattern: &[char], name: &str) -> bool {
-    let name: Vec<char> = name.chars().collect();
-    // Iterative matching with one backtrack point for the last `*`.
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        let step = match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-                continue;
-            }
-            Some('?') => Some(1),
-            Some('[') => match class(pattern, p, name[n]) {
-                Some((true, len)) => Some(len),
-                Some((false, _)) => None,
-                None => (name[n] == '[').then_some(1),
-            },
-            Some('\\') if p + 1 < pattern.len() => (pattern[p + 1] == name[n]).then_some(2),
-            Some(&c) => (c == name[n]).then_some(1),
-            None => None,
-        };
-        match step {
-            Some(len) => {
-                p += len;
-                n += 1;
-            }
-            _ => match star {
-                Some((sp, sn)) => {
-                    p = sp + 1;
-                    n = sn + 1;
-                    star = Some((sp, sn + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p.min(pattern.len())..].iter().all(|&c| c == '*')
-}
-
-/// A bracket expression at `pattern[start]`: does `c` match, and how long is
-/// it? An unclosed `[` is an ordinary character.
-fn class(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negate = matches!(pattern.get(i), Some('!' | '^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    loop {
-        let &ch = pattern.get(i)?;
-        if ch == ']' && !first {
-            break;
-        }
-        first = false;
-        if pattern.get(i + 1) == Some(&'-') && pattern.get(i + 2).is_some_and(|&e| e != ']') {
-            matched |= (ch..=pattern[i + 2]).contains(&c);
-            i += 3;
-        } else {
-            matched |= ch == c;
-            i += 1;
-        }
-    }
-    Some((matched != negate, i + 1 - start))
 }
 
 /// What the reports folder held.
@@ -710,28 +643,6 @@ impl PartialOrd for Load {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn m(p: &str, n: &str) -> bool {
-        glob_match(&p.chars().collect::<Vec<_>>(), n)
-    }
-
-    #[test]
-    fn globs() {
-        assert!(m("*_test.rb", "a_test.rb"));
-        assert!(!m("*_test.rb", "a_spec.rb"));
-        assert!(m("*", ".hidden"));
-        assert!(m("a?c", "abc"));
-        assert!(!m("a?c", "ac"));
-        assert!(m("[ab]*", "b1"));
-        assert!(!m("[!ab]*", "b1"));
-        assert!(m("[a-c]x", "bx"));
-        assert!(m("\\*", "*"));
-        assert!(!m("\\*", "a"));
-        assert!(m("*a*b*", "xxaxxbxx"));
-        assert!(!m("*a*b", "xxaxxbxx"));
-        assert!(m("[", "["));
-        assert!(m("ż*", "żółw"));
-    }
 
     fn t(paths: &[&str]) -> Vec<Vec<u8>> {
         paths.iter().map(|p| p.as_bytes().to_vec()).collect()

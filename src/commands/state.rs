@@ -8,7 +8,7 @@
 use crate::commands::get;
 use crate::exit;
 use crate::fsutil;
-use crate::job::JobEnv;
+use crate::job::{JobEnv, JobFolder, Operation, Resource, Var};
 use crate::platform;
 use anyhow::Result;
 use std::ffi::OsStr;
@@ -16,18 +16,6 @@ use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
 // Argument and environment checks
-
-/// A resource name becomes a file or folder name: refuse `/` and `..`
-/// (on Windows also `\` and `:`; `platform::leaves_folder`).
-pub fn check_res(res: &str) -> Result<()> {
-    if platform::leaves_folder(res) {
-        return Err(exit::usage(format!(
-            "resource name {res:?} would leave its folder (it contains {})",
-            platform::LEAVES_FOLDER
-        )));
-    }
-    Ok(())
-}
 
 /// FILE, a path inside a state folder: refuse a `..` component; a leading
 /// `/` or `./` is dropped (the path is always taken inside the folder).
@@ -77,15 +65,9 @@ fn non_empty(path: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `$JOB_STATE` (not created here); unset → exit 1.
-pub fn job_state(env: &JobEnv) -> Result<PathBuf> {
-    env.path_var("JOB_STATE")
-        .ok_or_else(|| exit::failure("$JOB_STATE is not set: there is no state folder to write to"))
-}
-
 /// `$JOB_PATH`; unset → exit 1.
-pub fn job_path(env: &JobEnv) -> Result<PathBuf> {
-    env.path_var("JOB_PATH")
+pub fn job_path(env: &JobEnv) -> Result<JobFolder> {
+    env.job_folder()
         .ok_or_else(|| exit::failure("$JOB_PATH is not set: the job's folders are unknown"))
 }
 
@@ -164,10 +146,10 @@ fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
 /// new content goes through the write path (`fsutil`): links followed, a
 /// FIFO or folder refused, renamed over the old file (or written in place
 /// over a bind-mounted one), unsynced.
-fn write_state(env: &JobEnv, res: &str, lines: &[u8], append: bool) -> Result<()> {
-    let dir = job_state(env)?;
+fn write_state(r: &Resource, lines: &[u8], append: bool) -> Result<()> {
+    let dir = r.env.job_state()?;
     ensure_folder(&dir)?;
-    let path = dir.join(format!("{res}.env"));
+    let path = r.state_env_file(&dir);
     let _lock = fsutil::lock_folder(&dir)?;
     let target = fsutil::Target::resolve(&path)?;
     target.check_file()?;
@@ -192,9 +174,10 @@ pub fn resource_state(
     value: &OsStr,
     append: bool,
 ) -> Result<()> {
-    check_res(res)?;
+    let r = env.resource(res);
+    r.check_folder_name()?;
     let line = pair_line(platform::bytes(key), platform::bytes(value))?;
-    write_state(env, res, &line, append)
+    write_state(&r, &line, append)
 }
 
 /// post_resource_state_multi / put_resource_state_multi.
@@ -204,9 +187,10 @@ pub fn resource_state_multi(
     pairs: &[std::ffi::OsString],
     append: bool,
 ) -> Result<()> {
-    check_res(res)?;
+    let r = env.resource(res);
+    r.check_folder_name()?;
     let lines = multi_lines(pairs)?;
-    write_state(env, res, &lines, append)
+    write_state(&r, &lines, append)
 }
 
 // ---------------------------------------------------------------------------
@@ -237,7 +221,7 @@ fn copy_to(src: &Path, to: &Path) -> Result<()> {
 /// copy_file_to_state PATH.
 pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     let name = base_name(path)?;
-    let dir = job_state(env)?;
+    let dir = env.job_state()?;
     if !exists(path)? {
         return Err(exit::failure(format!("{} not found", path.display())));
     }
@@ -269,7 +253,7 @@ pub fn copy_file_from_prev_state(env: &JobEnv, file: &Path, to: &Path) -> Result
 /// refresh_file_to_state PATH.
 pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     let name = base_name(path)?;
-    let dir = job_state(env)?;
+    let dir = env.job_state()?;
     let src = if exists(path)? {
         path.to_path_buf()
     } else {
@@ -303,20 +287,19 @@ pub fn copy_file_from_resource_state(
     file: &Path,
     to: &Path,
 ) -> Result<()> {
-    check_res(res)?;
+    let r = env.resource(res);
+    r.check_folder_name()?;
     let rel = inside(file)?;
     non_empty(to, "TO")?;
     let job = job_path(env)?;
-    let r = env.resource(res);
     let Some(ty) = get::resource_type(&r)? else {
         return Err(exit::usage(format!(
             "the type of resource {res} is unknown: ${} is not set and {} has none",
-            r.var_name("TYPE"),
+            r.var_name(Var::Type),
             r.file("version.json").display()
         )));
     };
-    check_type(res, &ty)?;
-    let src = job.join("IN").join(res).join(&ty).join(&rel);
+    let src = job.files_folder(Operation::In, &r, &ty)?.join(&rel);
     if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the state of {res} ({}): nothing copied",
@@ -328,23 +311,13 @@ pub fn copy_file_from_resource_state(
     copy_to(&src, to)
 }
 
-/// A resource type names a folder: it must be one plain name.
-pub fn check_type(res: &str, ty: &str) -> Result<()> {
-    let mut parts = Path::new(ty).components();
-    match (parts.next(), parts.next()) {
-        (Some(Component::Normal(_)), None) => Ok(()),
-        _ => Err(exit::failure(format!(
-            "the type of resource {res}, {ty:?}, is not a folder name"
-        ))),
-    }
-}
-
 /// copy_file_to_resource_state PATH RES (and its alias).
 pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Result<()> {
     let name = base_name(path)?;
-    check_res(res)?;
+    let r = env.resource(res);
+    r.check_folder_name()?;
     let job = job_path(env)?;
-    let out = job.join("OUT").join(res);
+    let out = job.resource_folder(Operation::Out, &r);
     if !out.is_dir() {
         return Err(exit::usage(format!(
             "{} not found: {res} is not an OUT resource of this job",
@@ -354,7 +327,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
     let src = if exists(path)? {
         path.to_path_buf()
     } else {
-        let from_in = job.join("IN").join(res).join("state").join(name);
+        let from_in = job.state_folder(Operation::In, &r).join(name);
         if !exists(&from_in)? {
             crate::diag::notice(format_args!(
                 "{} exists neither here nor in {}: nothing copied",
@@ -365,7 +338,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
         }
         from_in
     };
-    let state = out.join("state");
+    let state = job.state_folder(Operation::Out, &r);
     fsutil::check_copy_source(&src)?;
     fsutil::refuse_copy_into_itself(&src, &state)?;
     ensure_folder(&state)?;
@@ -376,15 +349,6 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
 mod tests {
     use super::*;
     use std::ffi::OsString;
-
-    #[test]
-    fn resource_names_that_leave_the_folder() {
-        assert!(check_res("my-res").is_ok());
-        assert!(check_res("my.res").is_ok());
-        for bad in ["a/b", "/abs", "..", "../x", "a..b"] {
-            assert!(check_res(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn files_inside_a_state_folder() {
@@ -416,13 +380,5 @@ mod tests {
         assert!(multi_lines(&args(&[" "])).is_err());
         assert!(multi_lines(&args(&["=v"])).is_err());
         assert!(multi_lines(&args(&["A=1", ""])).is_err());
-    }
-
-    #[test]
-    fn types_are_folder_names() {
-        assert!(check_type("r", "state").is_ok());
-        for bad in ["", "..", "a/b", "/x", "."] {
-            assert!(check_type("r", bad).is_err(), "{bad}");
-        }
     }
 }

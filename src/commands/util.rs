@@ -18,15 +18,16 @@ pub fn bump_version(version: &str, action: &str, out: &mut dyn Write) -> Result<
     Ok(())
 }
 
-/// The actions of `bump_version`.
-const ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
+/// The actions of `bump_version` (also what completion offers; the help
+/// in `cli.rs` lists them in this order, checked by a test).
+pub const BUMP_ACTIONS: &[&str] = &["major", "minor", "patch", "alpha", "beta", "rc", "final"];
 
 /// Bump `version` by `action` (spec §4). The error says what is wrong.
 pub fn bump(version: &str, action: &str) -> std::result::Result<String, String> {
-    if !ACTIONS.contains(&action) {
+    if !BUMP_ACTIONS.contains(&action) {
         return Err(format!(
             "unknown action {action:?}: expected one of {}",
-            ACTIONS.join(", ")
+            BUMP_ACTIONS.join(", ")
         ));
     }
     let invalid = |why: &str| format!("invalid version {version:?}: {why}");
@@ -407,6 +408,25 @@ fn run(env: &JobEnv, mut command: std::process::Command) -> Ran {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The help of `bump_version` (its about line and the ACTION argument)
+    /// names the actions `bump` takes, in the same order.
+    #[test]
+    fn the_help_names_the_actions() {
+        let list = format!(
+            "{} or {}",
+            BUMP_ACTIONS[..BUMP_ACTIONS.len() - 1].join(", "),
+            BUMP_ACTIONS[BUMP_ACTIONS.len() - 1]
+        );
+        let about = crate::cli::help_of("bump_version").unwrap().about;
+        assert!(about.ends_with(&list), "{about:?} vs {list:?}");
+        let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+        cmd.build();
+        let sub = cmd.find_subcommand("bump_version").unwrap();
+        let action = sub.get_arguments().find(|a| a.get_id() == "action");
+        let help = action.and_then(|a| a.get_help()).unwrap().to_string();
+        assert_eq!(help, list);
+    }
 
     #[test]
     fn bumps() {

@@ -364,70 +364,7 @@ pub fn is_program(env: &JobEnv, name: &OsStr) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The user
-
-/// The login name of the current user (what `whoami` prints): the name of
-/// our uid in /etc/passwd, else `$USER` / `$LOGNAME`, else the uid.
-pub fn login_name(env: &JobEnv) -> String {
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    if let (Some(uid), Ok(passwd)) = (uid, std::fs::read_to_string("/etc/passwd")) {
-        for line in passwd.lines() {
-            let mut parts = line.split(':');
-            let (Some(name), _, Some(id)) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            if id.parse::<u32>().ok() == Some(uid) && !name.is_empty() {
-                return name.to_string();
-            }
-        }
-    }
-    for var in ["USER", "LOGNAME"] {
-        if let Some(v) = env.var(var).filter(|v| !v.is_empty()) {
-            return v.to_string_lossy().into_owned();
-        }
-    }
-    uid.map_or_else(|| "shippable".into(), |u| u.to_string())
-}
-
-/// The home folder `~` of the AWS CLI's files (botocore: `expanduser`).
-pub fn home_dir(_env: &JobEnv) -> Option<PathBuf> {
-    dirs::home_dir()
-}
-
-/// Python's `os.path.expanduser` (posixpath): `~` is `$HOME` (else the
-/// home folder), `~user` that user's home folder; otherwise the path is
-/// kept.
-pub fn expand_user(env: &JobEnv, s: &str) -> String {
-    let Some(after) = s.strip_prefix('~') else {
-        return s.to_string();
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (user, tail) = after.split_at(end);
-    let home = if user.is_empty() {
-        match env.raw("HOME").and_then(|h| h.to_str()) {
-            Some(h) => Some(h.to_string()),
-            None => dirs::home_dir().map(|h| h.to_string_lossy().into_owned()),
-        }
-    } else {
-        std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
-            p.lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() > 5 && f[0] == user)
-                .map(|f| f[5].to_string())
-        })
-    };
-    match home {
-        Some(h) => {
-            let joined = format!("{}{tail}", h.trim_end_matches('/'));
-            if joined.is_empty() {
-                "/".into()
-            } else {
-                joined
-            }
-        }
-        None => s.to_string(),
-    }
-}
+// JDKs
 
 /// Where JDKs live: Debian/Ubuntu and RHEL install every JDK in
 /// `/usr/lib/jvm`, named by the layouts of `commands::jdk`.

@@ -826,64 +826,7 @@ pub fn is_program(env: &JobEnv, name: &OsStr) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The user
-
-/// The login name of the current user: `%USERNAME%`.
-pub fn login_name(env: &JobEnv) -> String {
-    match env.var("USERNAME").filter(|v| !v.is_empty()) {
-        Some(v) => v.to_string_lossy().into_owned(),
-        None => "shippable".into(),
-    }
-}
-
-/// The home folder `~` of the AWS CLI's files as botocore finds it on
-/// Windows (`ntpath.expanduser`): `%USERPROFILE%`, else
-/// `%HOMEDRIVE%%HOMEPATH%`, else the profile folder.
-pub fn home_dir(env: &JobEnv) -> Option<PathBuf> {
-    user_home(env).map(PathBuf::from).or_else(dirs::home_dir)
-}
-
-fn user_home(env: &JobEnv) -> Option<String> {
-    let var = |n: &str| env.raw(n).and_then(|v| v.to_str());
-    if let Some(p) = var("USERPROFILE") {
-        return Some(p.to_string());
-    }
-    let path = var("HOMEPATH")?;
-    let drive = var("HOMEDRIVE").unwrap_or("");
-    let sep = |c: char| c == '/' || c == '\\';
-    Some(
-        match drive.is_empty() || drive.ends_with([':', '/', '\\']) || path.starts_with(sep) {
-            true => format!("{drive}{path}"),
-            false => format!("{drive}\\{path}"),
-        },
-    )
-}
-
-/// Python's `os.path.expanduser` on Windows (ntpath): `~` is
-/// `%USERPROFILE%` (else `%HOMEDRIVE%%HOMEPATH%`), `~user` the folder of
-/// that name beside it; `/` and `\` both end the name; otherwise the path
-/// is kept.
-pub fn expand_user(env: &JobEnv, s: &str) -> String {
-    let Some(after) = s.strip_prefix('~') else {
-        return s.to_string();
-    };
-    let end = after.find(['/', '\\']).unwrap_or(after.len());
-    let (user, tail) = after.split_at(end);
-    let Some(mut home) = user_home(env) else {
-        return s.to_string();
-    };
-    if !user.is_empty() {
-        let current = env.raw("USERNAME").and_then(|v| v.to_str());
-        if current != Some(user) {
-            let cut = home.rfind(['/', '\\']).map_or(0, |i| i + 1);
-            if current != Some(&home[cut..]) {
-                return s.to_string();
-            }
-            home = format!("{}{user}", &home[..cut]);
-        }
-    }
-    format!("{home}{tail}")
-}
+// JDKs
 
 /// Where JDKs live, under `%ProgramFiles%`: `Java` (Oracle's installer:
 /// `jdk-17`, `jdk1.8.0_301`; named by the layouts of `commands::jdk`), and

@@ -5,12 +5,104 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The binary under test: the one cargo built with this test, or the file
+/// named by `SHIPCTL_TEST_BIN` — another build of the same source, such as
+/// `target/aarch64-unknown-linux-musl/release/shipctl` (with its runner in
+/// `SHIPCTL_TEST_RUNNER`): the tests then drive that binary.
+pub fn binary() -> &'static str {
+    static BINARY: OnceLock<String> = OnceLock::new();
+    BINARY.get_or_init(|| match std::env::var_os("SHIPCTL_TEST_BIN") {
+        Some(p) if !p.is_empty() => std::fs::canonicalize(&p)
+            .unwrap_or_else(|e| panic!("SHIPCTL_TEST_BIN={}: {e}", p.to_string_lossy()))
+            .to_str()
+            .unwrap()
+            .to_string(),
+        _ => env!("CARGO_BIN_EXE_shipctl").to_string(),
+    })
+}
+
+/// The runner that starts the binary under test, from the variable
+/// `SHIPCTL_TEST_RUNNER`: a program (found on PATH now, so that a test's own
+/// PATH cannot lose it) and its arguments, separated by spaces — e.g.
+/// `qemu-aarch64` when the binary is built for aarch64 on an x86-64 host.
+/// `None` (unset or empty): the binary runs directly. A test that cannot work
+/// under a runner says "SKIPPED: …" when this is `Some`.
+pub fn runner() -> Option<&'static [String]> {
+    static RUNNER: OnceLock<Option<Vec<String>>> = OnceLock::new();
+    RUNNER
+        .get_or_init(|| {
+            let words = std::env::var("SHIPCTL_TEST_RUNNER").unwrap_or_default();
+            let mut words: Vec<String> = words.split_whitespace().map(String::from).collect();
+            let program = words.first_mut()?;
+            if !program.contains('/') {
+                let path = std::env::var_os("PATH").unwrap_or_default();
+                let found = std::env::split_paths(&path)
+                    .map(|dir| dir.join(&*program))
+                    .find(|p| p.is_file())
+                    .unwrap_or_else(|| panic!("SHIPCTL_TEST_RUNNER: {program} is not on PATH"));
+                *program = found.to_str().unwrap().to_string();
+            }
+            Some(words)
+        })
+        .as_deref()
+}
+
+/// A command that starts the binary under test (through the runner, if
+/// any), with the test process's environment and working folder. Every test
+/// that runs the binary itself starts from here.
+pub fn command() -> Command {
+    match runner() {
+        Some([program, args @ ..]) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(binary());
+            cmd
+        }
+        _ => Command::new(binary()),
+    }
+}
+
+/// The path of an executable file that runs the binary under test, for
+/// whatever starts it by path or name — a shell script (`"$SHIPCTL" …`), a
+/// `credential_process` line, PATH (see [`bin_dir`]): the binary itself, or
+/// under a runner a wrapper script `shipctl` that execs the runner with it.
+pub fn bin() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let Some(words) = runner() else {
+            return binary().to_string();
+        };
+        let quote = |w: &str| format!("'{}'", w.replace('\'', r"'\''"));
+        let mut line: Vec<String> = words.iter().map(|w| quote(w)).collect();
+        line.push(quote(binary()));
+        let script = format!("#!/bin/sh\nexec {} \"$@\"\n", line.join(" "));
+        // Beside the binary, in a folder of its own (named `shipctl` for
+        // PATH); written to a temporary name and renamed, so that concurrent
+        // test processes never see half a script.
+        let dir = Path::new(binary()).parent().unwrap().join("test-runner");
+        std::fs::create_dir_all(&dir).unwrap();
+        let wrapper = dir.join("shipctl");
+        let tmp = dir.join(format!(".shipctl.{}", std::process::id()));
+        std::fs::write(&tmp, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &wrapper).unwrap();
+        wrapper.to_str().unwrap().to_string()
+    })
+}
+
+/// A folder whose `shipctl` is the binary under test (see [`bin`]), to put
+/// first on PATH.
+pub fn bin_dir() -> &'static Path {
+    Path::new(bin()).parent().unwrap()
+}
 
 /// The binary in a hermetic environment rooted at `root`: only PATH,
 /// HOME=`<root>/home`, LANG=C.UTF-8 and JOB_PATH=`<root>/job` are set, and
 /// the working folder is `<root>/work`. Every test sandbox starts here.
 pub fn shipctl(root: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shipctl"));
+    let mut cmd = command();
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", root.join("home"))

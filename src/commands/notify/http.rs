@@ -9,7 +9,10 @@
 use crate::exit;
 use crate::job::JobEnv;
 use anyhow::Result;
+use base64::Engine;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::time::Duration;
+use ureq::http::Uri;
 
 /// Total time of one request (and of the IRC exchange), unless
 /// `SHIPCTL_NOTIFY_TIMEOUT` says otherwise.
@@ -45,35 +48,49 @@ pub fn connect_timeout(total: Duration) -> Duration {
     total.min(CONNECT_TIMEOUT)
 }
 
-/// The `host[:port]` of a URL, without user info: what messages may show.
-pub fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+/// The `host[:port]` of a URL as written, without user info: what messages
+/// may show. Empty for what the HTTP client's URI parser (the `http`
+/// crate's, which every request goes through) cannot read.
+pub fn host_of(url: &str) -> String {
+    let uri = url.parse::<Uri>().ok();
+    let authority = uri
+        .as_ref()
+        .and_then(Uri::authority)
+        .map_or("", |a| a.as_str());
+    authority.rsplit('@').next().unwrap_or("").to_string()
 }
 
-/// An http(s) URL, else a usage error naming `what` (never the URL).
+/// An http(s) URL with a host, else a usage error naming `what` (never the
+/// URL); one that says http(s) but that the HTTP client cannot read (a
+/// space in it, say) is an error (exit 1) before anything is sent.
 pub fn check_url(url: &str, what: &str) -> Result<()> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) || host_of(url).is_empty() {
-        return Err(exit::usage(format!(
-            "{what} is not an http:// or https:// URL"
-        )));
+    let uri = url.parse::<Uri>().ok();
+    let scheme = uri.as_ref().and_then(Uri::scheme_str);
+    let host = uri.as_ref().and_then(Uri::host).unwrap_or("");
+    if matches!(scheme, Some("http" | "https")) && !host.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if uri.is_none() && (lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(exit::failure(format!("{what} is not a valid URL")));
+    }
+    Err(exit::usage(format!(
+        "{what} is not an http:// or https:// URL"
+    )))
 }
 
-/// Percent-encode everything but the unreserved characters (RFC 3986).
+/// The characters a URL part keeps as they are: RFC 3986's unreserved
+/// ones; every other byte of the UTF-8 text is `%XX`.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encode everything but the unreserved characters (RFC 3986), for
+/// a query value or a path segment.
 pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// `base` without its trailing slashes, then `/` and `path`.
@@ -81,26 +98,10 @@ pub fn join(base: &str, path: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), path)
 }
 
-/// Standard base64 (for Basic authorization).
+/// Standard base64 with padding (RFC 4648 §4), as HTTP Basic
+/// authorization and docker's `auth` want it.
 pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Replace every secret (of 3 characters or more) in `text` by `****`.
@@ -361,6 +362,11 @@ mod tests {
         assert!(check_url("ftp://h", "f").is_err());
         assert!(check_url("https://", "f").is_err());
         assert!(check_url("", "f").is_err());
+        assert!(check_url("https://u@/x", "f").is_err());
+        assert!(check_url("https://[::1]:8080/x", "f").is_ok());
+        let bad = check_url("https://h/a b", "the url").unwrap_err();
+        assert_eq!(bad.to_string(), "the url is not a valid URL");
+        assert_eq!(host_of("https://h/a b"), "");
         assert_eq!(join("https://h/v2/", "issue"), "https://h/v2/issue");
         assert_eq!(join("https://h/v2", "issue"), "https://h/v2/issue");
         assert_eq!(encode("a b/ü&=x~"), "a%20b%2F%C3%BC%26%3Dx~");
@@ -383,8 +389,9 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let env = |v: &str| JobEnv::new([("SHIPCTL_NOTIFY_TIMEOUT".into(), v.into())]);
-        assert_eq!(timeout(&JobEnv::new([])).unwrap(), DEFAULT_TIMEOUT);
+        let env = |v: &str| JobEnv::new([("SHIPCTL_NOTIFY_TIMEOUT", v)]);
+        let unset: [(&str, &str); 0] = [];
+        assert_eq!(timeout(&JobEnv::new(unset)).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout(&env("")).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(timeout(&env("0.5")).unwrap(), Duration::from_millis(500));
         assert!(timeout(&env("x")).is_err());

@@ -13,7 +13,7 @@ pub mod irc;
 use crate::commands::get::integration_field;
 use crate::diag;
 use crate::exit;
-use crate::job::{JobEnv, Resource};
+use crate::job::{JobEnv, Resource, Var};
 use anyhow::{Context, Result};
 use http::{Body, Client};
 use serde_json::{Value, json};
@@ -91,7 +91,7 @@ pub fn run(env: &JobEnv, res: &str, options: Options, out: &mut dyn Write) -> Re
 
     // The resource must be a notification.
     let version = r.version_json()?;
-    let kind = match r.var("TYPE") {
+    let kind = match r.var(Var::Type) {
         Some(t) => Some(t.to_string_lossy().into_owned()),
         None => version
             .as_ref()
@@ -178,11 +178,16 @@ impl Fields<'_> {
             exit::usage(format!(
                 "no {name} in the integration of resource {} (${} or integration.json)",
                 self.job.r.name,
-                self.job
-                    .r
-                    .var_name(&format!("INTEGRATION_{}", crate::job::suffix(name)))
+                self.job.r.var_name(Var::Integration(name))
             ))
         })
+    }
+
+    /// A field that must be there and be an http(s) URL ([`http::check_url`]).
+    fn need_url(&self, name: &str) -> Result<String> {
+        let url = self.need(name)?;
+        http::check_url(&url, &format!("the {name} of resource {}", self.job.r.name))?;
+        Ok(url)
     }
 }
 
@@ -237,13 +242,9 @@ impl Job<'_> {
         let Some(path) = given(&self.o.payload) else {
             return Ok(None);
         };
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(exit::usage(format!("payload file {path} not found")));
-            }
-            Err(e) => return Err(e).with_context(|| format!("could not read {path}")),
-        };
+        // A file, or a pipe (`--payload <(…)`) read to its end.
+        let bytes = crate::fsutil::read_input(Path::new(path))?
+            .ok_or_else(|| exit::usage(format!("payload file {path} not found")))?;
         if let Err(e) = crate::json::parse(&bytes) {
             return Err(exit::usage(format!(
                 "payload file {path} is not valid JSON: {e}"
@@ -258,8 +259,7 @@ impl Job<'_> {
 fn notify_webhook(f: &Fields, provider: Provider) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("webhookUrl")?;
-    http::check_url(&url, &format!("the webhookUrl of resource {}", job.r.name))?;
+    let url = f.need_url("webhookUrl")?;
     let auth = match provider {
         Provider::Webhook => f.get("authorization")?,
         _ => None,
@@ -315,7 +315,7 @@ fn notify_webhook(f: &Fields, provider: Provider) -> Result<()> {
             "" => "message".to_string(),
             r => format!("message for {r}"),
         };
-        sending(&what, http::host_of(&url), client.timeout());
+        sending(&what, &http::host_of(&url), client.timeout());
         client.send(&url, &headers, Some(Body::json(body)), &secrets)?;
     }
     Ok(())
@@ -373,8 +373,7 @@ fn notify_irc(job: &Job) -> Result<()> {
 fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let token = f.get("token")?;
     let app_id = given(&o.app_id);
     let app_name = given(&o.app_name);
@@ -418,7 +417,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
             );
             sending(
                 &format!("the lookup of application {name:?}"),
-                http::host_of(&url),
+                &http::host_of(&url),
                 client.timeout(),
             );
             let answer = client.send(&lookup, &headers, None, &secrets)?;
@@ -445,7 +444,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
     );
     sending(
         &format!("the deployment of application {app_id}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(&post, &headers, Some(Body::json(body)), &secrets)?;
@@ -472,8 +471,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
 fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let token = f.need("token")?;
     match given(&o.kind) {
         None => return Err(exit::usage("Airbrake needs --type deploy")),
@@ -514,7 +512,7 @@ fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let secrets = [token.as_str(), encoded.as_str()];
     sending(
         &format!("the deploy of project {project}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(&post, &[], Some(Body::json(body)), &secrets)?;
@@ -526,8 +524,7 @@ fn notify_airbrake(f: &Fields, out: &mut dyn Write) -> Result<()> {
 fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let job = f.job;
     let o = &job.o;
-    let url = f.need("url")?;
-    http::check_url(&url, &format!("the url of resource {}", job.r.name))?;
+    let url = f.need_url("url")?;
     let username = f.need("username")?;
     let token = f.need("token")?;
     let body = match job.payload()? {
@@ -573,7 +570,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let secrets = [token.as_str(), auth.as_str()];
     let client = Client::new(job.env)?;
     let headers = [("Authorization", auth.clone())];
-    sending("the new issue", http::host_of(&url), client.timeout());
+    sending("the new issue", &http::host_of(&url), client.timeout());
     let answer = client.send(
         &http::join(&url, "issue"),
         &headers,
@@ -600,7 +597,7 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     ];
     sending(
         &format!("{name} for issue {key}"),
-        http::host_of(&url),
+        &http::host_of(&url),
         client.timeout(),
     );
     let answer = client.send(
@@ -668,34 +665,29 @@ fn date_text(secs: u64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day, hour, minute, second) = crate::aws::sigv4::civil(secs);
     format!(
-        "{} {} {:>2} {:02}:{:02}:{:02} UTC {}",
-        DAYS[(days % 7) as usize],
+        "{} {} {day:>2} {hour:02}:{minute:02}:{second:02} UTC {year}",
+        // 1970-01-01 was a Thursday.
+        DAYS[(secs / 86_400 % 7) as usize],
         MONTHS[(month - 1) as usize],
-        day,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        year
     )
 }
 
-/// The login name of the current user (what `whoami` prints; see
-/// `platform::login_name`).
+/// The login name of the current user (what `whoami` prints): the name of
+/// our user id in the password database ([`crate::user::login`]), else
+/// `$USER` / `$LOGNAME`, else the user id.
 fn login_name(env: &JobEnv) -> String {
-    crate::platform::login_name(env)
+    let (name, uid) = crate::user::login();
+    if let Some(name) = name {
+        return name;
+    }
+    for var in ["USER", "LOGNAME"] {
+        if let Some(v) = env.var(var).filter(|v| !v.is_empty()) {
+            return v.to_string_lossy().into_owned();
+        }
+    }
+    uid.to_string()
 }
 
 #[cfg(test)]
@@ -705,10 +697,10 @@ mod tests {
     #[test]
     fn environment_defaults() {
         let env = JobEnv::new([
-            ("NOTIFY_TEXT".into(), "from env".into()),
-            ("NOTIFY_COLOR".into(), "".into()),
-            ("NOTIFY_PROJECT_ID".into(), "42".into()),
-            ("NOTIFY_ICON_URL".into(), "icon".into()),
+            ("NOTIFY_TEXT", "from env"),
+            ("NOTIFY_COLOR", ""),
+            ("NOTIFY_PROJECT_ID", "42"),
+            ("NOTIFY_ICON_URL", "icon"),
         ]);
         let o = Options {
             icon_url: Some("cli".into()),
