@@ -1086,11 +1086,15 @@ mod tests {
             of(VarFamily::Integration),
             [("TOKEN".to_string(), "APP_INTEGRATION_TOKEN".to_string())]
         );
+        // Windows keeps every name upper-case (`platform::env_name`).
+        let x = crate::platform::env_name("APP_x".into())
+            .into_string()
+            .unwrap();
         assert_eq!(
             of(VarFamily::Other),
             [
                 ("COMMIT".to_string(), "APP_COMMIT".to_string()),
-                ("x".to_string(), "APP_x".to_string())
+                (x[4..].to_string(), x.clone())
             ]
         );
         assert!(env.resource("9").vars_of(VarFamily::Other).is_empty());
@@ -1159,14 +1163,23 @@ mod tests {
 
     #[test]
     fn home_from_the_snapshot_then_the_password_database() {
+        // Windows: %USERPROFILE% (Python's ntpath.expanduser; `user::home_in`).
+        let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         assert_eq!(
-            env_of(&[("HOME", "/from/env-file")]).home(),
+            env_of(&[(var, "/from/env-file")]).home(),
             Some(PathBuf::from("/from/env-file"))
         );
-        // Unset or empty: the current user's entry, whatever the process's
-        // own $HOME says.
+        // Unset or empty: the current user's entry (the Windows profile
+        // folder), whatever the process's own variables say.
         assert_eq!(env_of(&[]).home(), crate::user::home());
-        assert_eq!(env_of(&[("HOME", "")]).home(), crate::user::home());
+        assert_eq!(env_of(&[(var, "")]).home(), crate::user::home());
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn home_from_homedrive_and_homepath() {
+        let env = env_of(&[("HOMEDRIVE", "D:"), ("HOMEPATH", "\\Users\\ci")]);
+        assert_eq!(env.home(), Some(PathBuf::from("D:\\Users\\ci")));
     }
 
     #[test]
