@@ -65,6 +65,7 @@
 //! - **Errors** are one line naming the path and the cause (`could not write
 //!   PATH: No space left on device (os error 28)`); the exit status is 1.
 
+use crate::platform::ShowPath;
 use crate::platform::{self, Lockable};
 use anyhow::Result;
 use std::fmt;
@@ -141,16 +142,16 @@ pub enum FsError {
 impl fmt::Display for FsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FsError::Loop { path } => write!(f, "symbolic link loop at {}", path.display()),
+            FsError::Loop { path } => write!(f, "symbolic link loop at {}", path.shown()),
             FsError::WrongKind {
                 path,
                 resolved,
                 kind,
                 wanted,
             } => {
-                write!(f, "{}", path.display())?;
+                write!(f, "{}", path.shown())?;
                 if path != resolved {
-                    write!(f, " (a link to {})", resolved.display())?;
+                    write!(f, " (a link to {})", resolved.shown())?;
                 }
                 write!(f, " is {}, not {wanted}", kind.describe())
             }
@@ -168,7 +169,7 @@ fn io_error(e: io::Error, verb: &str, path: &Path) -> anyhow::Error {
         }
         .into();
     }
-    anyhow::Error::new(e).context(format!("could not {verb} {}", path.display()))
+    anyhow::Error::new(e).context(format!("could not {verb} {}", path.shown()))
 }
 
 /// An error of the `tempfile` crate without the ` at path "…"` it adds
@@ -1011,8 +1012,8 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         if to.kind == Kind::Folder {
             anyhow::bail!(
                 "cannot replace the folder {} with the file {}",
-                dst.display(),
-                src.display()
+                dst.shown(),
+                src.shown()
             );
         }
         to.check_file()?;
@@ -1033,8 +1034,8 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         Kind::Missing | Kind::Folder => {}
         Kind::File => anyhow::bail!(
             "cannot replace the file {} with the folder {}",
-            dst.display(),
-            src.display()
+            dst.shown(),
+            src.shown()
         ),
         _ => return Err(to.wrong_kind("a folder")),
     }
@@ -1099,8 +1100,8 @@ pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
         if !(is_file(&path) && is_file(&staged.join(entry.file_name()))) {
             anyhow::bail!(
                 "{} is a mount point that the copy of {} has no file for: it cannot be replaced",
-                path.display(),
-                src.display()
+                path.shown(),
+                src.shown()
             );
         }
         in_place.push(entry.file_name());
@@ -1141,8 +1142,8 @@ pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
     {
         anyhow::bail!(
             "cannot copy the folder {} into itself ({})",
-            src.display(),
-            dst_dir.display()
+            src.shown(),
+            dst_dir.shown()
         );
     }
     Ok(())
@@ -1204,7 +1205,7 @@ fn copy_tree(src: &Path, dst: &Path, shown: &Path) -> Result<()> {
         } else {
             crate::diag::warn(format_args!(
                 "{} is not a file, folder or link: not copied",
-                from.display()
+                from.shown()
             ));
         }
     }
@@ -1246,7 +1247,7 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
         if kind.is_dir() {
             match existing.is_dir() {
                 true => check_merge(&entry.path(), &to)?,
-                false => anyhow::bail!("cannot replace the file {} with a folder", to.display()),
+                false => anyhow::bail!("cannot replace the file {} with a folder", to.shown()),
             }
         } else if kind.is_file() {
             let target = Target::resolve(&to)?;
@@ -1254,17 +1255,17 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
                 Kind::File => {}
                 Kind::Missing if target.folder().is_dir() => {}
                 Kind::Folder => {
-                    anyhow::bail!("cannot replace the folder {} with a file", to.display())
+                    anyhow::bail!("cannot replace the folder {} with a file", to.shown())
                 }
                 Kind::Missing => anyhow::bail!(
                     "{} is a link to {}, whose folder does not exist",
-                    to.display(),
-                    target.path.display()
+                    to.shown(),
+                    target.path.shown()
                 ),
                 _ => return Err(target.wrong_kind("a regular file")),
             }
         } else if existing.is_dir() {
-            anyhow::bail!("cannot replace the folder {} with a link", to.display());
+            anyhow::bail!("cannot replace the folder {} with a link", to.shown());
         }
     }
     Ok(())
@@ -1378,7 +1379,7 @@ mod tests {
             let err = write_file(&d.join(name), b"x", WriteOptions::PUBLIC).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("symbolic link loop at {}", d.join(name).display())
+                format!("symbolic link loop at {}", d.join(name).shown())
             );
             assert!(read_file(&d.join(name)).is_err());
         }
@@ -1416,7 +1417,7 @@ mod tests {
             err.to_string(),
             format!(
                 "{} is a FIFO (named pipe), not a regular file",
-                fifo.display()
+                fifo.shown()
             )
         );
         assert!(write_file(&fifo, b"x", WriteOptions::PUBLIC).is_err());
@@ -1435,7 +1436,7 @@ mod tests {
         let p = dir.path().join("nope").join("f");
         let err = write_file(&p, b"x", WriteOptions::PUBLIC).unwrap_err();
         assert!(
-            format!("{err:#}").starts_with(&format!("could not write {}:", p.display())),
+            format!("{err:#}").starts_with(&format!("could not write {}:", p.shown())),
             "{err:#}"
         );
         assert!(!p.exists());
@@ -1576,7 +1577,7 @@ mod tests {
         std::fs::write(b.join("inside"), b"x").unwrap();
         let err = commit_all(&changes, &old, staged).unwrap_err();
         assert!(
-            format!("{err:#}").contains(&b.display().to_string()),
+            format!("{err:#}").contains(&b.shown().to_string()),
             "{err:#}"
         );
         assert_eq!(std::fs::read(&a).unwrap(), b"old a");

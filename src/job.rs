@@ -14,6 +14,7 @@
 //! command requires ([`required`]).
 
 use crate::exit;
+use crate::platform::ShowPath;
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -92,7 +93,7 @@ impl JobEnv {
             // A pipe (`--env-file <(…)`) is read to its end; a FIFO nobody
             // writes to reads as empty; a folder or loop is an error.
             let bytes = crate::fsutil::read_input(path)?
-                .ok_or_else(|| exit::usage(format!("env file {} not found", path.display())))?;
+                .ok_or_else(|| exit::usage(format!("env file {} not found", path.shown())))?;
             let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
             for (k, v) in entries {
                 env.vars.insert(
@@ -509,7 +510,7 @@ impl Resource<'_> {
                     w if w == "does not exist" => "no such folder".to_string(),
                     w => format!("{w}, not a folder"),
                 };
-                self.env.trace(format_args!("{}: {what}", dir.display()));
+                self.env.trace(format_args!("{}: {what}", dir.shown()));
             }
             if exists {
                 return Some(dir);
@@ -631,12 +632,12 @@ fn what_is_at(path: &Path) -> String {
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
     // A folder, FIFO or link loop in its place is an error, never a hang.
     let Some(bytes) = crate::fsutil::read_file(path)? else {
-        env.trace(format_args!("{}: no such file", path.display()));
+        env.trace(format_args!("{}: no such file", path.shown()));
         return Ok(None);
     };
-    env.trace(format_args!("{}: read", path.display()));
+    env.trace(format_args!("{}: read", path.shown()));
     let value = crate::json::parse(&bytes)
-        .map_err(|e| exit::failure(format!("{}: {e:#}", path.display())))?;
+        .map_err(|e| exit::failure(format!("{}: {e:#}", path.shown())))?;
     Ok(Some(value))
 }
 
@@ -658,7 +659,7 @@ pub fn copy_error(e: &anyhow::Error) -> anyhow::Error {
 
 /// A required file: missing → exit 99 naming it.
 pub fn required<T>(found: Option<T>, path: &Path) -> Result<T> {
-    found.ok_or_else(|| exit::usage(format!("{} not found", path.display())))
+    found.ok_or_else(|| exit::usage(format!("{} not found", path.shown())))
 }
 
 /// An env file that cannot be read: the line (1-based) and what is wrong.
@@ -679,7 +680,7 @@ impl std::error::Error for EnvFileError {}
 impl EnvFileError {
     /// Exit 1 with `FILE:LINE: what is wrong`.
     pub fn in_file(&self, path: &Path) -> anyhow::Error {
-        exit::failure(format!("{}:{}: {}", path.display(), self.line, self.what))
+        exit::failure(format!("{}:{}: {}", path.shown(), self.line, self.what))
     }
 }
 
@@ -860,10 +861,10 @@ fn trim_ascii_end(b: &[u8]) -> &[u8] {
 /// The keys of an integration.env file, in file order; missing → exit 99.
 pub fn integration_env_keys(path: &Path, env: &JobEnv) -> Result<Vec<String>> {
     let Some(bytes) = crate::fsutil::read_file(path)? else {
-        env.trace(format_args!("{}: no such file", path.display()));
-        return Err(exit::usage(format!("{} not found", path.display())));
+        env.trace(format_args!("{}: no such file", path.shown()));
+        return Err(exit::usage(format!("{} not found", path.shown())));
     };
-    env.trace(format_args!("{}: read", path.display()));
+    env.trace(format_args!("{}: read", path.shown()));
     let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
     Ok(entries.into_iter().map(|(k, _)| k).collect())
 }

@@ -10,6 +10,7 @@ pub mod ecr;
 pub mod sigv4;
 
 use crate::job::JobEnv;
+use crate::platform::ShowPath;
 use crate::{diag, exit, fsutil};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -151,7 +152,7 @@ pub fn update(
         let refuse = |e: ini::IniError| {
             exit::failure(format!(
                 "{}: {e}; fix or remove that file first (nothing was changed)",
-                target.requested().display()
+                target.requested().shown()
             ))
         };
         let text = ini::decode(&bytes).map_err(refuse)?;
@@ -182,7 +183,7 @@ pub fn update(
         {
             diag::warn(format_args!(
                 "{} can be read by group or others (mode {m:04o}); consider chmod 600 it",
-                target.requested().display()
+                target.requested().shown()
             ));
         }
         // New files are 0600 whatever the umask; existing ones keep their mode.

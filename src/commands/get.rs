@@ -8,6 +8,7 @@
 use crate::exit;
 use crate::job::{self, JobEnv, Resource, Var};
 use crate::json::{self, Seg};
+use crate::platform::ShowPath;
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::io::Write;
@@ -247,8 +248,8 @@ fn version_path(
     path.extend(path_arg(key)?);
     let file = r.file("version.json");
     let doc = job::required(r.version_json()?, &file)?;
-    let found = json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
-    print_found(env, out, found, &format!("{key} in {}", file.display()))
+    let found = json::select(&doc, &path).with_context(|| format!("in {}", file.shown()))?;
+    print_found(env, out, found, &format!("{key} in {}", file.shown()))
 }
 
 pub fn version_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
@@ -286,8 +287,8 @@ pub fn integration_resource(
             let path = path_arg(field)?;
             let doc = job::required(r.integration_json()?, &file)?;
             let found =
-                json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
-            print_found(env, out, found, &format!("{field} in {}", file.display()))?;
+                json::select(&doc, &path).with_context(|| format!("in {}", file.shown()))?;
+            print_found(env, out, found, &format!("{field} in {}", file.shown()))?;
         }
     }
     Ok(())
@@ -351,7 +352,7 @@ pub fn integration_resource_field(
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(Var::Integration(field)),
-        r.file("integration.json").display()
+        r.file("integration.json").shown()
     );
     print(env, out, answer, &looked_for)
 }
@@ -402,7 +403,7 @@ pub fn job_integration_field(
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(Var::Integration(field)),
-        file.display()
+        file.shown()
     );
     print(env, out, answer, &looked_for)
 }

@@ -22,6 +22,7 @@
 
 use crate::cli::ShellFormat;
 use crate::job::JobEnv;
+use crate::platform::ShowPath;
 use crate::{diag, eval, exit, platform};
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
@@ -172,7 +173,7 @@ impl std::fmt::Display for Shown<'_> {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            r.path.display().fmt(f)?;
+            r.path.shown().fmt(f)?;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Utilities (spec §4): `bump_version`, `replace` and `retry`.
 
 use crate::job::JobEnv;
+use crate::platform::ShowPath;
 use crate::{diag, exit, fsutil, platform};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -140,12 +141,12 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
         match target.kind() {
             fsutil::Kind::File => {}
             fsutil::Kind::Missing => {
-                return Err(exit::failure(format!("{} not found", f.display())));
+                return Err(exit::failure(format!("{} not found", f.shown())));
             }
             fsutil::Kind::Folder => {
                 return Err(exit::with_code(
                     exit::IS_FOLDER,
-                    format!("{} is a folder; replace works on files", f.display()),
+                    format!("{} is a folder; replace works on files", f.shown()),
                 ));
             }
             _ => target.check_file()?,
@@ -171,7 +172,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
                 }
                 None
             })
-            .with_context(|| format!("could not read {}", t.requested().display()))?;
+            .with_context(|| format!("could not read {}", t.requested().shown()))?;
         }
         if !unset.is_empty() {
             return Err(exit::failure(format!(
@@ -193,7 +194,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
 /// A FILE of `replace`, opened for reading (checked: a regular file).
 fn open(t: &fsutil::Target) -> Result<std::fs::File> {
     t.open_read()?
-        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().display())))
+        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().shown())))
 }
 
 /// How much of the input is read at a time.

@@ -43,6 +43,33 @@ pub fn bytes(s: &OsStr) -> &[u8] {
     s.as_encoded_bytes()
 }
 
+/// A path as messages show it ([`ShowPath::shown`]): what
+/// `Path::display` shows, with every `\` written as `/` on Windows, as
+/// [`path_text`] prints a path — one spelling of a path on both, however
+/// it was put together (`C:/job` and `IN\res` show as `C:/job/IN/res`).
+pub struct ShownPath<'a>(&'a Path);
+
+impl std::fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match std::path::MAIN_SEPARATOR {
+            '/' => self.0.display().fmt(f),
+            sep => f.pad(&self.0.to_string_lossy().replace(sep, "/")),
+        }
+    }
+}
+
+/// Paths in messages: `path.shown()` in place of `path.display()`.
+pub trait ShowPath {
+    /// The path as messages show it (see [`ShownPath`]).
+    fn shown(&self) -> ShownPath<'_>;
+}
+
+impl ShowPath for Path {
+    fn shown(&self) -> ShownPath<'_> {
+        ShownPath(self)
+    }
+}
+
 /// A path shipctl built (from a folder variable and names it adds), as it
 /// is printed for a script to compare or reuse: its bytes, with every `\`
 /// written as `/` on Windows (which accepts both), so that
