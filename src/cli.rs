@@ -13,6 +13,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "shipctl",
+    // What usage lines say whatever the file is called (`shipctl.exe`).
+    bin_name = "shipctl",
     version,
     long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHIPCTL_TARGET"), ")"),
     about = "Read a CI job's metadata and do its routine chores",

@@ -275,6 +275,12 @@ impl Target {
         self.meta.as_ref().map(platform::mode_of)
     }
 
+    /// The existing file's mode when it lets group or others in
+    /// (`platform::open_to_others`; never on Windows).
+    pub fn open_to_others(&self) -> Option<u32> {
+        self.meta.as_ref().and_then(platform::open_to_others)
+    }
+
     /// The size in bytes of the existing file.
     pub fn len(&self) -> Option<u64> {
         self.meta.as_ref().map(Metadata::len)

@@ -179,7 +179,7 @@ pub fn update(
             continue;
         }
         if kind == ini::FileKind::Credentials
-            && let Some(m) = target.mode().filter(|m| m & 0o077 != 0)
+            && let Some(m) = target.open_to_others()
         {
             diag::warn(format_args!(
                 "{} can be read by group or others (mode {m:04o}); consider chmod 600 it",

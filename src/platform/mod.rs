@@ -142,6 +142,13 @@ pub fn rename_refused(e: &io::Error) -> bool {
     )
 }
 
+/// An error that says the reader of our output went away
+/// (`shipctl … | head -1`): EPIPE; on Windows also ERROR_PIPE_NOT_CONNECTED
+/// (233), which std does not count as a broken pipe and Wine reports.
+pub fn is_broken_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe || (cfg!(windows) && e.raw_os_error() == Some(233))
+}
+
 /// An error that says a lock file cannot be made beside a file (a
 /// read-only or full file system, no permission): the folder is locked
 /// instead.

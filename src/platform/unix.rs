@@ -117,6 +117,13 @@ pub fn mode_of(md: &Metadata) -> u32 {
     md.permissions().mode() & 0o7777
 }
 
+/// The mode of a file that its group or others may read or write (for
+/// the warning about a credentials file others can read); `None` when
+/// its mode keeps them out.
+pub fn open_to_others(md: &Metadata) -> Option<u32> {
+    Some(mode_of(md)).filter(|m| m & 0o077 != 0)
+}
+
 /// Give the open file its mode and owner for a write (see [`Access`]):
 /// the mode bits; the replaced file's owner, where we have the right (CI
 /// often runs as root over a user's HOME; otherwise the file becomes ours).

@@ -218,6 +218,13 @@ pub fn mode_of(md: &Metadata) -> u32 {
     }
 }
 
+/// Never: a Windows file has no group or other bits to judge by (its
+/// access list is what lets others in, and a write keeps it as it is;
+/// see [`apply_access`]), so no warning is given.
+pub fn open_to_others(_md: &Metadata) -> Option<u32> {
+    None
+}
+
 /// The current user's SID (in the `TOKEN_USER` buffer it points into).
 struct UserSid {
     buf: Vec<u64>,
