@@ -1190,12 +1190,18 @@ mod tests {
         assert!(!env_of(&[]).strict);
     }
 
+    /// Any bytes in, the contract out: never a panic; an error names a line
+    /// of the input and says in one line what is wrong; entry names start
+    /// as a variable's and hold no `=` or white space, and a UTF-8 value
+    /// reads back from the form
+    /// [`env_file_value`] writes.
     #[test]
-    fn env_file_parser_never_panics() {
+    fn env_file_parser_keeps_its_contract() {
         // A small deterministic generator over the bytes that matter.
         let alphabet = b"ab=\"'\\\n $#x\xff \r\xef\xbb\xbf";
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
+        let mut budget = crate::budget::Budget::new(20_000);
+        while budget.next() {
             let mut input = Vec::new();
             state = state
                 .wrapping_mul(6364136223846793005)
@@ -1207,7 +1213,37 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 input.push(alphabet[(state >> 33) as usize % alphabet.len()]);
             }
-            let _ = parse_env_file(&input);
+            match parse_env_file(&input) {
+                Err(e) => {
+                    // \r\n, a lone \r and \n each end a line.
+                    let ends = input.iter().enumerate().filter(|&(i, &b)| {
+                        b == b'\n' && input.get(i.wrapping_sub(1)) != Some(&b'\r') || b == b'\r'
+                    });
+                    let lines = ends.count() + 1;
+                    assert!((1..=lines).contains(&e.line), "{input:?}: {e}");
+                    assert!(
+                        !e.what.is_empty() && !e.what.contains('\n'),
+                        "{input:?}: {e}"
+                    );
+                }
+                Ok(entries) => {
+                    for (name, value) in entries {
+                        // What the reader takes for a name (looser than a
+                        // shell's).
+                        assert!(
+                            name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                                && !name.contains(|c: char| c == '=' || c.is_whitespace()),
+                            "{input:?}: {name:?}"
+                        );
+                        if let Ok(v) = std::str::from_utf8(&value) {
+                            let line = format!("{name}={}\n", env_file_value(v));
+                            let back = parse_env_file(line.as_bytes());
+                            assert_eq!(back, Ok(vec![(name, value.clone())]), "{line:?}");
+                        }
+                    }
+                }
+            }
         }
+        assert!(budget.ran() > 0);
     }
 }

@@ -1,11 +1,12 @@
 //! `configure_aws` and `aws_env` (issue 3), run as the real binary and
 //! checked with the real AWS CLI and botocore where they are installed.
 
-use crate::aws_ini;
+use crate::util::{Expect, Test, matching};
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore_probe.py");
 pub const KEY_ID: &str = "AKIAFAKEEXAMPLE00001";
@@ -35,15 +36,15 @@ pub fn botocore(
         .envs(extra.iter().copied())
         .output();
     let Ok(out) = out else {
-        crate::util::unavailable("botocore checks", "python3 is not installed");
+        crate::util::skip("the botocore checks: python3 is not installed");
         return None;
     };
     if !out.status.success() {
         let why = format!(
-            "the botocore probe failed (botocore missing?): {}",
+            "the botocore checks: the botocore probe failed (botocore missing?): {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        crate::util::unavailable("botocore checks", &why);
+        crate::util::skip(&why);
         return None;
     }
     serde_json::from_slice(&out.stdout).ok()
@@ -88,20 +89,49 @@ impl Job {
         self.aws_dir().join("config")
     }
 
-    pub fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut c = crate::util::shipctl(self.dir.path());
-        c.args(args).envs(env.iter().copied());
-        c
+    /// The binary in this job, with `args`.
+    pub fn test(&self, args: &[&str]) -> Test {
+        Test::at(self.dir.path()).args(args)
     }
 
-    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        self.cmd(args, env).output().unwrap()
+    /// `shell -c script` in this job's environment, `$SHIPCTL` the binary.
+    pub fn shell(&self, shell: &str, script: &str) -> Test {
+        let mut cmd = Command::new(shell);
+        cmd.arg("-c").arg(script);
+        Test::with(crate::util::hermetic(cmd, self.dir.path())).env("SHIPCTL", crate::util::bin())
     }
 
-    pub fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args, &[]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        out
+    /// What configure_aws says when it wrote `profile` without a region:
+    /// the credentials file only, and a warning naming every place tried.
+    pub fn written_without_region(&self, profile: &str) -> String {
+        let dir = self.dir.path().join("job/IN/keys");
+        format!(
+            "shipctl: warning: no region written for profile {profile:?}: resource keys has none \
+             (looked at --region, $KEYS_POINTER_REGION, {} .version.propertyBag.region and \
+             .propertyBag.yml.pointer.region, $KEYS_INTEGRATION_REGION, {} .region); give one \
+             with --region NAME\nshipctl: AWS profile {profile:?} written to {}\n",
+            dir.join("version.json").display(),
+            dir.join("integration.json").display(),
+            self.creds().display()
+        )
+    }
+
+    /// The warning about a credentials file others can read.
+    pub fn readable(&self, mode: &str) -> String {
+        format!(
+            "shipctl: warning: {} can be read by group or others (mode {mode}); consider chmod \
+             600 it\n",
+            self.creds().display()
+        )
+    }
+
+    /// What configure_aws says when it wrote `profile` to both files.
+    pub fn written(&self, profile: &str) -> String {
+        format!(
+            "shipctl: AWS profile {profile:?} written to {} and {}\n",
+            self.creds().display(),
+            self.config().display()
+        )
     }
 
     pub fn resolve(&self, profiles: &[&str]) -> Option<Value> {
@@ -127,7 +157,7 @@ fn aws_cli() -> Option<&'static str> {
     match Command::new("aws").arg("--version").output() {
         Ok(o) if o.status.success() => Some("aws"),
         _ => {
-            crate::util::unavailable("AWS CLI checks", "`aws` is not installed");
+            crate::util::skip("the AWS CLI checks: `aws` is not installed");
             None
         }
     }
@@ -152,14 +182,15 @@ fn aws_get(job: &Job, key: &str, profile: &str) -> String {
 fn configure_writes_files_that_real_clients_read() {
     let job = Job::new();
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET, "sessionToken": TOKEN}));
-    let out = job.ok(&[
+    job.test(&[
         "configure_aws",
         "keys",
         "--profile",
         "ci",
         "--region=eu-west-1",
-    ]);
-    assert_eq!(text(&out.stdout), "");
+    ])
+    .stderr(job.written("ci"))
+    .run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -172,14 +203,11 @@ fn configure_writes_files_that_real_clients_read() {
     assert_eq!(mode(&job.config()), 0o600);
 
     // A second profile, default, from variables, without a token.
-    let out = job.run(
-        &["configure_aws", "keys", "--region", "us-east-2"],
-        &[
-            ("KEYS_INTEGRATION_ACCESSKEY", "AKIAFAKEEXAMPLE00002"),
-            ("KEYS_INTEGRATION_SESSIONTOKEN", ""),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    job.test(&["configure_aws", "keys", "--region", "us-east-2"])
+        .env("KEYS_INTEGRATION_ACCESSKEY", "AKIAFAKEEXAMPLE00002")
+        .env("KEYS_INTEGRATION_SESSIONTOKEN", "")
+        .stderr(job.written("default"))
+        .run();
 
     if aws_cli().is_some() {
         assert_eq!(aws_get(&job, "aws_access_key_id", "ci"), KEY_ID);
@@ -202,11 +230,9 @@ fn configure_writes_files_that_real_clients_read() {
     );
 
     // --remove: ci is gone from both files, default resolves as before.
-    let out = job.ok(&["configure_aws", "keys", "--profile=ci", "--remove"]);
-    assert_eq!(
-        text(&out.stderr),
-        "shipctl: AWS profile \"ci\" removed (2 sections)\n"
-    );
+    job.test(&["configure_aws", "keys", "--profile=ci", "--remove"])
+        .stderr("shipctl: AWS profile \"ci\" removed (2 sections)\n")
+        .run();
     let after = job.resolve(&["ci", "default"]).unwrap();
     assert!(
         after["resolved"]["ci"]["error"]
@@ -223,8 +249,13 @@ fn configure_writes_files_that_real_clients_read() {
     );
     assert_eq!(read(&job.config()), "[default]\nregion = us-east-2\n");
     // Removing again changes nothing and says so.
-    let out = job.ok(&["configure_aws", "keys", "--profile", "ci", "--remove"]);
-    assert!(text(&out.stderr).contains("nothing to remove"));
+    job.test(&["configure_aws", "keys", "--profile", "ci", "--remove"])
+        .stderr(format!(
+            "shipctl: AWS profile \"ci\" not found in {} or {}; nothing to remove\n",
+            job.creds().display(),
+            job.config().display()
+        ))
+        .run();
 }
 
 #[test]
@@ -238,7 +269,10 @@ fn new_credentials_drop_a_stale_token() {
     )
     .unwrap();
     std::fs::set_permissions(job.creds(), std::fs::Permissions::from_mode(0o640)).unwrap();
-    let out = job.ok(&["configure_aws", "keys", "--profile", "ci"]);
+    // The existing mode is kept, with a warning.
+    job.test(&["configure_aws", "keys", "--profile", "ci"])
+        .stderr(job.readable("0640") + &job.written_without_region("ci"))
+        .run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -246,9 +280,7 @@ fn new_credentials_drop_a_stale_token() {
              [other]\naws_access_key_id = X\naws_secret_access_key = Y\n"
         )
     );
-    // The existing mode is kept, with a warning.
     assert_eq!(mode(&job.creds()), 0o640);
-    assert!(text(&out.stderr).contains("can be read by group or others (mode 0640)"));
     assert!(!job.config().exists(), "no region: config untouched");
     if let Some(r) = job.resolve(&["ci"]) {
         assert_eq!(r["resolved"]["ci"]["token"], Value::Null);
@@ -259,12 +291,11 @@ fn new_credentials_drop_a_stale_token() {
 fn credential_process_json_is_read_by_botocore() {
     let job = Job::new();
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET, "sessionToken": TOKEN}));
-    let out = job.ok(&["aws_env", "keys", "--format", "json"]);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        json!({"Version": 1, "AccessKeyId": KEY_ID, "SecretAccessKey": SECRET, "SessionToken": TOKEN})
-    );
+    job.test(&["aws_env", "keys", "--format", "json"])
+        .stdout(crate::util::json(
+            json!({"Version": 1, "AccessKeyId": KEY_ID, "SecretAccessKey": SECRET, "SessionToken": TOKEN}),
+        ))
+        .run();
     std::fs::create_dir_all(job.aws_dir()).unwrap();
     std::fs::write(
         job.config(),
@@ -290,12 +321,11 @@ fn credential_process_json_is_read_by_botocore() {
     }
     // No token: no SessionToken key.
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET}));
-    let out = job.ok(&["aws_env", "keys", "--format=json"]);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        doc,
-        json!({"Version": 1, "AccessKeyId": KEY_ID, "SecretAccessKey": SECRET})
-    );
+    job.test(&["aws_env", "keys", "--format=json"])
+        .stdout(crate::util::json(
+            json!({"Version": 1, "AccessKeyId": KEY_ID, "SecretAccessKey": SECRET}),
+        ))
+        .run();
 }
 
 #[test]
@@ -313,32 +343,23 @@ fn aws_env_round_trips_through_shells() {
     let show = r#"printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$AWS_DEFAULT_REGION""#;
     for shell in ["sh", "bash"] {
         let script = format!(r#"eval "$("$SHIPCTL" aws_env keys)"; {show}"#);
-        let out = job
-            .cmd(&[], &env)
-            .env("SHIPCTL", crate::util::bin())
+        job.shell(shell, &script)
+            .envs(env)
             .env("AWS_SESSION_TOKEN", "stale")
-            .arg0_shell(shell, &script);
-        assert_eq!(text(&out.stdout), want, "{shell}: {}", text(&out.stderr));
+            .stdout(&want)
+            .run();
     }
-    if Command::new("fish").arg("--version").output().is_ok() {
+    if crate::util::have("fish") {
         let script = r#""$SHIPCTL" aws_env keys --format fish | source; printf '%s|%s|%s|%s|%s' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$AWS_DEFAULT_REGION""#;
-        let out = job
-            .cmd(&[], &env)
-            .env("SHIPCTL", crate::util::bin())
-            .arg0_shell("fish", script);
-        assert_eq!(text(&out.stdout), want, "fish: {}", text(&out.stderr));
-    } else {
-        crate::util::unavailable("aws_env fish round trip", "fish is not installed");
+        job.shell("fish", script).envs(env).stdout(&want).run();
     }
     // Without a token, sh unsets a token left in the shell.
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET}));
     let script = r#"eval "$("$SHIPCTL" aws_env keys)"; printf '%s' "${AWS_SESSION_TOKEN-unset}""#;
-    let out = job
-        .cmd(&[], &[])
-        .env("SHIPCTL", crate::util::bin())
+    job.shell("sh", script)
         .env("AWS_SESSION_TOKEN", "stale")
-        .arg0_shell("sh", script);
-    assert_eq!(text(&out.stdout), "unset");
+        .stdout("unset")
+        .run();
 }
 
 #[test]
@@ -346,70 +367,69 @@ fn aws_env_dotenv_reads_back_with_env_file() {
     let nasty = "a'b\"c$d`e\\f g=h#i ü";
     let job = Job::new();
     job.integration(json!({"accessKey": KEY_ID, "secretKey": nasty}));
-    let out = job.ok(&["aws_env", "keys", "--format", "dotenv"]);
+    let out = job
+        .test(&["aws_env", "keys", "--format", "dotenv"])
+        .stdout(format!(
+            "AWS_ACCESS_KEY_ID=\"{KEY_ID}\"\nAWS_SECRET_ACCESS_KEY=\"a'b\\\"c\\$d\\`e\\\\f g=h#i ü\"\n"
+        ))
+        .run();
     let file = job.dir.path().join("aws.env");
-    std::fs::write(&file, &out.stdout).unwrap();
+    std::fs::write(&file, &out.output.stdout).unwrap();
     // Resource `aws` makes `$AWS_<K>` readable with get_resource_env.
-    let out = job.ok(&[
+    job.test(&[
         "--env-file",
         file.to_str().unwrap(),
         "get_resource_env",
         "aws",
         "secret_access_key",
-    ]);
-    assert_eq!(text(&out.stdout), format!("{nasty}\n"));
-    let out = job.ok(&["aws_env", "keys", "--format", "powershell"]);
-    assert!(text(&out.stdout).contains("$Env:AWS_SECRET_ACCESS_KEY = 'a''b\"c$d`e\\f g=h#i ü'\n"));
-}
-
-trait ShellExt {
-    fn arg0_shell(&mut self, shell: &str, script: &str) -> Output;
-}
-
-impl ShellExt for Command {
-    /// Run `script` with `shell -c` in this command's environment.
-    fn arg0_shell(&mut self, shell: &str, script: &str) -> Output {
-        let mut c = Command::new(shell);
-        c.arg("-c").arg(script).env_clear();
-        for (k, v) in self.get_envs() {
-            if let Some(v) = v {
-                c.env(k, v);
-            }
-        }
-        if let Some(d) = self.get_current_dir() {
-            c.current_dir(d);
-        }
-        c.output().unwrap()
-    }
+    ])
+    .stdout(format!("{nasty}\n"))
+    .run();
+    job.test(&["aws_env", "keys", "--format", "powershell"])
+        .stdout(format!(
+            "$Env:AWS_ACCESS_KEY_ID = '{KEY_ID}'\n\
+             $Env:AWS_SECRET_ACCESS_KEY = 'a''b\"c$d`e\\f g=h#i ü'\n\
+             $Env:AWS_SESSION_TOKEN = $null\n$Env:AWS_SECURITY_TOKEN = $null\n"
+        ))
+        .run();
 }
 
 #[test]
 fn missing_key_id_or_secret_touches_nothing() {
     let job = Job::new();
     job.integration(json!({"secretKey": SECRET}));
-    let out = job.run(&["configure_aws", "keys"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("no AWS key id for resource keys: tried $KEYS_INTEGRATION_ACCESSKEY, $KEYS_INTEGRATION_AWS_ACCESS_KEY_ID, $KEYS_INTEGRATION_ACCESSKEYID and the fields accessKey, aws_access_key_id, accessKeyId of"),
-        "{err}"
-    );
+    let file = job.dir.path().join("job/IN/keys/integration.json");
+    job.test(&["configure_aws", "keys"])
+        .status(1)
+        .stderr(format!(
+            "shipctl: error: no AWS key id for resource keys: tried $KEYS_INTEGRATION_ACCESSKEY, \
+             $KEYS_INTEGRATION_AWS_ACCESS_KEY_ID, $KEYS_INTEGRATION_ACCESSKEYID and the fields \
+             accessKey, aws_access_key_id, accessKeyId of {}; nothing was written\n",
+            file.display()
+        ))
+        .run();
     job.integration(json!({"aws_access_key_id": KEY_ID}));
-    let out = job.run(&["configure_aws", "keys"], &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr)
-            .contains("no AWS secret key for resource keys: tried $KEYS_INTEGRATION_SECRETKEY")
+    let no_secret = format!(
+        "shipctl: error: no AWS secret key for resource keys: tried $KEYS_INTEGRATION_SECRETKEY, \
+         $KEYS_INTEGRATION_AWS_SECRET_ACCESS_KEY, $KEYS_INTEGRATION_SECRETACCESSKEY and the fields \
+         secretKey, aws_secret_access_key, secretAccessKey of {}; nothing was written\n",
+        file.display()
     );
+    job.test(&["configure_aws", "keys"])
+        .status(1)
+        .stderr(&no_secret)
+        .run();
     assert!(!job.aws_dir().exists(), "nothing may be created");
-    let out = job.run(&["aws_env", "keys"], &[]);
-    assert_eq!(out.status.code(), Some(1));
     // Only the statement that makes `eval` fail (tests/eval.rs).
-    assert_eq!(text(&out.stdout), "false < /dev/null\n");
+    job.test(&["aws_env", "keys"])
+        .status(1)
+        .stdout("false < /dev/null\n")
+        .stderr(&no_secret)
+        .run();
 }
 
-/// Arguments, extra variables, expected exit code.
-type FailingCall<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, i32);
+/// Arguments, extra variables, expected exit code, stdout and the error.
+type FailingCall<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, i32, &'a str, String);
 
 #[test]
 fn the_secret_never_appears_in_a_failing_call() {
@@ -419,23 +439,38 @@ fn the_secret_never_appears_in_a_failing_call() {
         std::fs::create_dir_all(job.aws_dir()).unwrap();
         std::fs::write(job.creds(), content).unwrap();
     };
-    let cases: Vec<FailingCall> = vec![
+    let more = "For more information, try '--help'.\n";
+    let cases: Vec<FailingCall> =
+        vec![
         // Missing key id (the secret is there).
         (
             vec!["configure_aws", "nokeys"],
             vec![("NOKEYS_INTEGRATION_SECRETKEY", SECRET)],
             1,
+            "",
+            format!(
+                "no AWS key id for resource nokeys: tried $NOKEYS_INTEGRATION_ACCESSKEY, \
+                 $NOKEYS_INTEGRATION_AWS_ACCESS_KEY_ID, $NOKEYS_INTEGRATION_ACCESSKEYID and the \
+                 fields accessKey, aws_access_key_id, accessKeyId of {}; nothing was written\n",
+                job.dir.path().join("job/IN/nokeys/integration.json").display()
+            ),
         ),
         // Bad profile name, bad region, a token with a newline.
         (
             vec!["configure_aws", "keys", "--profile", "a b"],
             s.to_vec(),
             99,
+            "",
+            "invalid profile name \"a b\": it must not contain whitespace or control characters\n"
+                .into(),
         ),
         (
             vec!["configure_aws", "keys", "--region", " x"],
             s.to_vec(),
             99,
+            "",
+            "--region \" x\" is not a region name (letters, digits and '-', e.g. eu-west-1)\n"
+                .into(),
         ),
         (
             vec!["configure_aws", "keys"],
@@ -444,56 +479,99 @@ fn the_secret_never_appears_in_a_failing_call() {
                 ("KEYS_INTEGRATION_SECRETKEY", SECRET),
             ],
             1,
+            "",
+            "the sessionToken of resource keys contains a newline or carriage return\n".into(),
         ),
-        (vec!["configure_aws", "keys", "--region"], s.to_vec(), 99),
-        (vec!["aws_env", "keys", "--format", "xml"], s.to_vec(), 99),
+        (
+            vec!["configure_aws", "keys", "--region"],
+            s.to_vec(),
+            99,
+            "",
+            format!("a value is required for '--region <R>' but none was supplied\n{more}"),
+        ),
+        (
+            vec!["aws_env", "keys", "--format", "xml"],
+            s.to_vec(),
+            99,
+            "false < /dev/null\n",
+            format!(
+                "invalid value 'xml' for '--format <FORMAT>' [possible values: sh, fish, \
+                 powershell, dotenv, json]\n{more}"
+            ),
+        ),
     ];
-    for (args, env, code) in cases {
-        let out = job.run(&args, &env);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        for stream in [&out.stdout, &out.stderr] {
+    for (args, env, code, stdout, says) in cases {
+        let out = job
+            .test(&args)
+            .envs(env)
+            .status(code)
+            .stdout(stdout)
+            .stderr(format!("shipctl: error: {says}"))
+            .run();
+        for stream in [&out.output.stdout, &out.output.stderr] {
             assert!(!text(stream).contains(SECRET), "{args:?} leaked the secret");
         }
         assert!(!job.creds().exists(), "{args:?} wrote a file");
     }
     // A broken file: refused, untouched, secret not shown.
     broken(b"[ci]\nkey = 1\n[ci]\n");
-    let out = job.run(&["configure_aws", "keys", "--profile", "ci"], s);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!text(&out.stderr).contains(SECRET) && !text(&out.stdout).contains(SECRET));
+    job.test(&["configure_aws", "keys", "--profile", "ci"])
+        .envs(s.iter().copied())
+        .status(1)
+        .stderr(format!(
+            "shipctl: error: {}: line 3: section [ci] appears twice; botocore cannot read this \
+             file; fix or remove that file first (nothing was changed)\n",
+            job.creds().display()
+        ))
+        .run();
 }
 
 #[test]
 fn files_botocore_rejects_are_refused_untouched() {
-    let cases: &[(&str, &[u8])] = &[
-        ("junk", b"\x00\xff\xfe\x01binary\x80junk"),
-        ("bom", b"\xef\xbb\xbf[default]\naws_access_key_id = A\n"),
-        ("unclosed", b"[default\naws_access_key_id = A\n"),
-        ("duplicate sections", b"[ci]\na = 1\n\n[ci]\nb = 2\n"),
-        ("duplicate keys", b"[ci]\nRegion = a\nregion = b\n"),
-        ("no header", b"region = a\n[ci]\n"),
+    let before_header = "line 1: text before the first [section] header; botocore cannot read \
+                         this file";
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "junk",
+            b"\x00\xff\xfe\x01binary\x80junk",
+            "not valid UTF-8 (byte 1); botocore cannot read it",
+        ),
+        (
+            "bom",
+            b"\xef\xbb\xbf[default]\naws_access_key_id = A\n",
+            before_header,
+        ),
+        (
+            "unclosed",
+            b"[default\naws_access_key_id = A\n",
+            before_header,
+        ),
+        (
+            "duplicate sections",
+            b"[ci]\na = 1\n\n[ci]\nb = 2\n",
+            "line 4: section [ci] appears twice; botocore cannot read this file",
+        ),
+        (
+            "duplicate keys",
+            b"[ci]\nRegion = a\nregion = b\n",
+            "line 3: key \"region\" appears twice in [ci]; botocore cannot read this file",
+        ),
+        ("no header", b"region = a\n[ci]\n", before_header),
     ];
-    for (what, content) in cases {
+    for (what, content, why) in cases {
         for target in ["credentials", "config"] {
             let job = Job::new();
             std::fs::create_dir_all(job.aws_dir()).unwrap();
             let path = job.aws_dir().join(target);
             std::fs::write(&path, content).unwrap();
-            let out = job.run(
-                &["configure_aws", "keys", "--profile", "ci", "--region", "r"],
-                &[],
+            let refused = format!(
+                "shipctl: error: {}: {why}; fix or remove that file first (nothing was changed)\n",
+                path.display()
             );
-            assert_eq!(out.status.code(), Some(1), "{what} in {target}");
-            let err = text(&out.stderr);
-            assert!(
-                err.contains(&path.display().to_string()) && err.contains("botocore"),
-                "{what}: {err}"
-            );
+            job.test(&["configure_aws", "keys", "--profile", "ci", "--region", "r"])
+                .status(1)
+                .stderr(&refused)
+                .run();
             assert_eq!(std::fs::read(&path).unwrap(), *content, "{what} changed");
             let other = if target == "config" {
                 job.creds()
@@ -502,11 +580,10 @@ fn files_botocore_rejects_are_refused_untouched() {
             };
             assert!(!other.exists(), "{what}: the other file was written");
             // --remove is refused the same way.
-            let out = job.run(
-                &["configure_aws", "keys", "--profile", "ci", "--remove"],
-                &[],
-            );
-            assert_eq!(out.status.code(), Some(1), "{what} remove");
+            job.test(&["configure_aws", "keys", "--profile", "ci", "--remove"])
+                .status(1)
+                .stderr(&refused)
+                .run();
             assert_eq!(std::fs::read(&path).unwrap(), *content);
         }
     }
@@ -516,35 +593,64 @@ fn files_botocore_rejects_are_refused_untouched() {
 fn options_paths_and_symlinks() {
     let job = Job::new();
     // Usage errors: 99, nothing written.
-    for args in [
-        &["configure_aws", "keys", "--profile", "preview"][..],
-        &["configure_aws", "keys", "--profile", "a/b"],
-        &["configure_aws", "keys", "--profile="],
-        &["configure_aws", "keys", "--remove", "--region", "r"],
-        &["configure_aws"],
+    let more = "For more information, try '--help'.\n";
+    for (args, says) in [
+        (
+            &["configure_aws", "keys", "--profile", "preview"][..],
+            "invalid profile name \"preview\": the AWS CLI treats it as a bare config section, not \
+             a profile\n"
+                .to_string(),
+        ),
+        (
+            &["configure_aws", "keys", "--profile", "a/b"],
+            "invalid profile name \"a/b\": it must not contain [ ] ' \" / or \\\n".into(),
+        ),
+        (
+            &["configure_aws", "keys", "--profile="],
+            format!("a value is required for '--profile <NAME>' but none was supplied\n{more}"),
+        ),
+        (
+            &["configure_aws", "keys", "--remove", "--region", "r"],
+            format!(
+                "the argument '--remove' cannot be used with '--region <R>'\n\
+                 Usage: shipctl configure_aws --remove <RES>\n{more}"
+            ),
+        ),
+        (
+            &["configure_aws"],
+            format!(
+                "the following required arguments were not provided: <RES>\n\
+                 Usage: shipctl configure_aws <RES>\n{more}"
+            ),
+        ),
     ] {
-        let out = job.run(args, &[]);
-        assert_eq!(out.status.code(), Some(99), "{args:?}");
+        job.test(args)
+            .status(99)
+            .stderr(format!("shipctl: error: {says}"))
+            .run();
     }
     assert!(!job.aws_dir().exists());
 
     // $VAR and ~ are expanded as botocore does; an empty variable is an error.
-    let out = job.run(
-        &["configure_aws", "keys", "--profile", "p1", "--region", "r1"],
-        &[
-            ("AWS_SHARED_CREDENTIALS_FILE", "$HOME/x/creds"),
-            ("AWS_CONFIG_FILE", "~/x/cfg"),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    job.test(&["configure_aws", "keys", "--profile", "p1", "--region", "r1"])
+        .env("AWS_SHARED_CREDENTIALS_FILE", "$HOME/x/creds")
+        .env("AWS_CONFIG_FILE", "~/x/cfg")
+        .stderr(format!(
+            "shipctl: AWS profile \"p1\" written to {} and {}\n",
+            job.home().join("x/creds").display(),
+            job.home().join("x/cfg").display()
+        ))
+        .run();
     assert!(read(&job.home().join("x/creds")).starts_with("[p1]\n"));
     assert_eq!(
         read(&job.home().join("x/cfg")),
         "[profile p1]\nregion = r1\n"
     );
-    let out = job.run(&["configure_aws", "keys"], &[("AWS_CONFIG_FILE", "")]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("$AWS_CONFIG_FILE is set but empty"));
+    job.test(&["configure_aws", "keys"])
+        .env("AWS_CONFIG_FILE", "")
+        .status(1)
+        .stderr("shipctl: error: $AWS_CONFIG_FILE is set but empty; unset it or set it to a file\n")
+        .run();
 
     // A symlinked file is written through; the link stays a link.
     std::fs::create_dir_all(job.aws_dir()).unwrap();
@@ -556,7 +662,9 @@ fn options_paths_and_symlinks() {
     .unwrap();
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::os::unix::fs::symlink("../real-credentials", job.creds()).unwrap();
-    job.ok(&["configure_aws", "keys", "--profile", "ci"]);
+    job.test(&["configure_aws", "keys", "--profile", "ci"])
+        .stderr(job.written_without_region("ci"))
+        .run();
     assert!(
         std::fs::symlink_metadata(job.creds())
             .unwrap()
@@ -576,31 +684,24 @@ fn options_paths_and_symlinks() {
 fn parallel_writers_never_lose_a_profile() {
     let job = Job::new();
     let n = 32;
-    let children: Vec<_> = (0..n)
+    let writers: Vec<_> = (0..n)
         .map(|i| {
             let p = format!("p{i:02}");
-            job.cmd(
-                &[
-                    "configure_aws",
-                    "keys",
-                    "--profile",
-                    &p,
-                    "--region",
-                    "eu-west-1",
-                ],
-                &[],
-            )
-            .stderr(std::process::Stdio::null())
+            job.test(&[
+                "configure_aws",
+                "keys",
+                "--profile",
+                &p,
+                "--region",
+                "eu-west-1",
+            ])
+            .stderr(job.written(&p))
             .spawn()
-            .unwrap()
         })
         .collect();
-    let ok = children
-        .into_iter()
-        .filter_map(|mut c| c.wait().ok())
-        .filter(|s| s.success())
-        .count();
-    assert_eq!(ok, n);
+    for w in writers {
+        w.wait();
+    }
     let creds = read(&job.creds());
     let config = read(&job.config());
     aws_ini::validate_like_botocore(creds.as_bytes()).unwrap();
@@ -623,7 +724,6 @@ fn parallel_writers_never_lose_a_profile() {
             assert_eq!(r["resolved"][p]["region"], "eu-west-1", "{p}");
         }
     }
-    eprintln!("parallel writers: {ok}/{n} succeeded, {n} profiles in each file");
 }
 
 #[test]
@@ -641,20 +741,23 @@ fn a_killed_writer_never_leaves_a_broken_file() {
     let (mut killed, mut finished) = (0, 0);
     for i in 0..100u64 {
         let p = format!("k{}", i % 7);
-        let mut child = job
-            .cmd(
-                &["configure_aws", "keys", "--profile", &p, "--region", "r"],
-                &[],
-            )
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        // Finished, or killed (SIGKILL) with its lines said so far (the seed
+        // file has mode 0644: a warning first).
+        let written = job.readable("0644") + &job.written(&p);
+        let said = written.clone();
+        let killed_at_any_point = Expect::new().signal(9).stderr(matching(
+            format!("whole lines of {written:?} from the start"),
+            move |t| said.starts_with(t) && (t.is_empty() || t.ends_with('\n')),
+        ));
+        let mut run = job
+            .test(&["configure_aws", "keys", "--profile", &p, "--region", "r"])
+            .expect(Expect::new().stderr(written).or(killed_at_any_point))
+            .spawn();
         // Spread the kills from before start-up to after the end of a run (a
         // run takes some 10-150 ms here, debug build).
         std::thread::sleep(std::time::Duration::from_micros((i * 2137) % 200_000));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        if status.success() {
+        run.kill();
+        if run.wait().output.status.success() {
             finished += 1;
         } else {
             killed += 1;
@@ -672,21 +775,21 @@ fn a_killed_writer_never_leaves_a_broken_file() {
             "after kill {i}: seed lost"
         );
     }
-    let leftovers = std::fs::read_dir(job.aws_dir())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".shipctl-")
-        })
-        .count();
     eprintln!(
-        "kill loop: 100 runs, {killed} killed by SIGKILL, {finished} finished; every file parsed after every run; {leftovers} stray temp files"
+        "kill loop: 100 runs, {killed} killed by SIGKILL, {finished} finished; every file \
+         parsed after every run"
     );
-    // The next writer still works and botocore reads everything.
-    job.ok(&["configure_aws", "keys", "--profile", "final"]);
+    // The next writer still works, removes the temporary files killed
+    // writers left, and botocore reads everything.
+    job.test(&["configure_aws", "keys", "--profile", "final"])
+        .stderr(job.readable("0644") + &job.written_without_region("final"))
+        .run();
+    let leftovers: Vec<String> = std::fs::read_dir(job.aws_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".shipctl."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     if let Some(r) = job.resolve(&["final", "keep0", "keep299"]) {
         assert_eq!(r["resolved"]["final"]["key_id"], KEY_ID);
         assert_eq!(r["resolved"]["keep299"]["key_id"], "AKIAKEEP000000000299");

@@ -14,8 +14,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::aws_ini::{self, Credentials, FileKind, IniError};
 use serde_json::{Map, Value, json};
+use shipctl::test_api::aws_ini::{self, Credentials, FileKind, IniError};
 
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/aws_cases");
 

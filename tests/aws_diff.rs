@@ -17,14 +17,15 @@
 //! Differences are grouped in classes; only the classes documented in the
 //! README ("Where shipctl and botocore differ") may occur.
 //!
-//! Knobs: `SHIPCTL_DIFF_SECS` (time budget, default 3), `SHIPCTL_DIFF_CASES`
-//! (a fixed number of cases instead), `SHIPCTL_DIFF_SEED` (default below),
+//! Knobs: `SHIPCTL_DIFF_SECS` (time budget, default 3, and at most 2000
+//! cases), `SHIPCTL_DIFF_CASES` (a fixed number of cases instead), `SHIPCTL_DIFF_SEED` (default below),
 //! `SHIPCTL_DIFF_ONLY` (run one case by its number, to reproduce it),
 //! `SHIPCTL_DIFF_BIN` (judge another build of shipctl instead).
 
-use crate::aws_ini;
-use crate::aws_peers::{Probe, skip};
+use crate::aws_peers::Probe;
+use crate::util::{Expect, Test, matching, skip};
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -401,6 +402,46 @@ fn others(file: &Value, skip: impl Fn(&str) -> bool) -> BTreeMap<String, Value> 
         .unwrap_or_default()
 }
 
+/// The output contract of one configure_aws run: nothing on stdout; on
+/// stderr only `shipctl: ` lines, none showing the secret or the token
+/// (those long enough not to occur by chance), ending in the line that says
+/// what was done (exit 0) or in the one error (exit 1 or 99).
+fn contract(case: &Case) -> Expect {
+    let secrets: Vec<String> = [Some(&case.secret), case.token.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.trim().len() >= 12)
+        .cloned()
+        .collect();
+    let lines_ok = move |t: &str, last: &str| {
+        let lines: Vec<&str> = t.lines().collect();
+        t.ends_with('\n')
+            && lines.iter().all(|l| l.starts_with("shipctl: "))
+            && lines.last().is_some_and(|l| l.starts_with(last))
+            && lines
+                .iter()
+                .filter(|l| l.starts_with("shipctl: error: "))
+                .count()
+                == usize::from(last == "shipctl: error: ")
+            && !secrets.iter().any(|s| t.contains(s.as_str()))
+    };
+    let done = lines_ok.clone();
+    let failed = move |code| {
+        let lines_ok = lines_ok.clone();
+        Expect::new().status(code).stderr(matching(
+            "shipctl: lines without a secret, the last the one error",
+            move |t| lines_ok(t, "shipctl: error: "),
+        ))
+    };
+    Expect::new()
+        .stderr(matching(
+            "shipctl: lines without a secret, the last \"shipctl: AWS profile …\"",
+            move |t| done(t, "shipctl: AWS profile \""),
+        ))
+        .or(failed(1))
+        .or(failed(99))
+}
+
 /// Runs one case; records every difference in `found`.
 fn run_case(n: u64, case: &Case, sb: &Sandbox, probe: &mut Probe, found: &mut Findings) {
     let (cp, gp) = (sb.creds(), sb.config());
@@ -470,11 +511,17 @@ fn run_case(n: u64, case: &Case, sb: &Sandbox, probe: &mut Probe, found: &mut Fi
     } else if let Some(r) = &case.region {
         cmd.arg(format!("--region={r}"));
     }
-    let out = cmd.output().unwrap();
+    let (out, verdict) = Test::with(cmd).expect(contract(case)).try_run();
+    let out = out.output;
     let code = out.status.code();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let unchanged = Sandbox::get(&cp) == case.credentials && Sandbox::get(&gp) == case.config;
     let exn = || format!("{}\n    exit {code:?}: {}", ex(), stderr.trim_end());
+    if let Err(report) = verdict {
+        found.add("the output contract is broken", || {
+            format!("{}\n{report}", ex())
+        });
+    }
 
     let bad_name = aws_ini::validate_profile_name(p).is_err();
     let bad_region = !case.remove && case.region.as_deref() == Some("eu west");
@@ -678,16 +725,15 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
         std::fs::create_dir_all(sb.root.path().join(d)).unwrap();
     }
     let Some(mut probe) = Probe::start(&sb.root.path().join("home")) else {
-        skip(
-            "configure_aws_agrees_with_botocore_on_random_files",
-            "python3 with botocore is not installed",
-        );
+        skip("python3 with botocore is not installed");
         return;
     };
     let seed = env_num("SHIPCTL_DIFF_SEED").unwrap_or(DEFAULT_SEED);
     let fixed = env_num("SHIPCTL_DIFF_CASES");
     let only = env_num("SHIPCTL_DIFF_ONLY");
     let budget = Duration::from_secs(env_num("SHIPCTL_DIFF_SECS").unwrap_or(3));
+    // Bounded by count as well as by time.
+    const MAX_CASES: u64 = 2000;
     let start = Instant::now();
     let mut found = Findings::default();
     let mut n = only.unwrap_or(0);
@@ -696,7 +742,7 @@ fn configure_aws_agrees_with_botocore_on_random_files() {
         let done = match (only, fixed) {
             (Some(_), _) => ran == 1,
             (None, Some(c)) => ran >= c,
-            (None, None) => start.elapsed() >= budget,
+            (None, None) => start.elapsed() >= budget || ran >= MAX_CASES,
         };
         if done {
             break;

@@ -5,22 +5,15 @@
 //! in `aws_diff.rs`; both talk to one `botocore_probe.py --serve` process.
 
 use crate::aws::{Job, KEY_ID, SECRET, TOKEN, read, text};
-use crate::aws_ini;
+use crate::util::skip;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ini;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/botocore_probe.py");
-
-/// Says a test cannot run here; under `CI=true` that is a failure.
-pub fn skip(test: &str, why: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: {why} (required under CI=true)");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-}
 
 /// One `botocore_probe.py --serve` process: JSON requests in, JSON answers
 /// out, one line each.
@@ -93,25 +86,6 @@ impl Drop for Probe {
     }
 }
 
-fn assert_out(out: &Output, code: i32, stdout: &str, stderr: &str) {
-    assert_eq!(
-        (
-            out.status.code(),
-            text(&out.stdout).as_str(),
-            text(&out.stderr).as_str()
-        ),
-        (Some(code), stdout, stderr)
-    );
-}
-
-fn written_both(job: &Job, profile: &str) -> String {
-    format!(
-        "shipctl: AWS profile {profile:?} written to {} and {}\n",
-        job.creds().display(),
-        job.config().display()
-    )
-}
-
 fn put(job: &Job, creds: Option<&str>, config: Option<&str>) {
     std::fs::create_dir_all(job.aws_dir()).unwrap();
     for (p, t) in [(job.creds(), creds), (job.config(), config)] {
@@ -136,10 +110,10 @@ fn resolved(probe: &mut Option<Probe>, job: &Job, profile: &str) -> Option<Value
     Some(r["resolved"][profile].clone())
 }
 
-fn probe_or_skip(test: &str, job: &Job) -> Option<Probe> {
+fn probe_or_skip(job: &Job) -> Option<Probe> {
     let p = Probe::start(&job.home());
     if p.is_none() {
-        skip(test, "python3 with botocore is not installed");
+        skip("python3 with botocore is not installed");
     }
     p
 }
@@ -153,7 +127,7 @@ fn exact(key_id: &str, secret: &str, token: Option<&str>, region: Option<&str>) 
 #[test]
 fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 7", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -164,7 +138,7 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
     ];
     // In the profile's own section: removed.
     put(&job, Some("[ci]\nregion = us-west-2\n# keep\n"), None);
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     assert_eq!(
         read(&job.creds()),
         // Inserted after the line that follows the last key, as the CLI does.
@@ -180,8 +154,9 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
         Some("[default]\nREGION = us-west-2\n"),
         Some("[default]\nregion = us-west-2\n"),
     );
-    let out = job.run(&["configure_aws", "keys", "--region", "eu-west-1"], &[]);
-    assert_out(&out, 0, "", &written_both(&job, "default"));
+    job.test(&["configure_aws", "keys", "--region", "eu-west-1"])
+        .stderr(job.written("default"))
+        .run();
     assert_eq!(
         read(&job.creds()),
         format!("[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n")
@@ -197,7 +172,7 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
         "[ci]\n[DEFAULT]\nregion = us-west-2\n",
     ] {
         put(&job, Some(creds), None);
-        assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+        job.test(&args).stderr(job.written("ci")).run();
         let ci = format!(
             "[ci]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n\
              region = eu-west-1\n"
@@ -218,9 +193,11 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
         Some("[DEFAULT]\nregion = us-west-2\n"),
         Some("[profile ci]\nregion = ap-east-1\n"),
     );
-    let out = job.run(&["configure_aws", "keys", "--profile", "ci"], &[]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).starts_with("shipctl: warning: no region written"));
+    // "no region written" although the config file's region is copied into
+    // the credentials section (src/commands/aws.rs; reported, not fixed here).
+    job.test(&["configure_aws", "keys", "--profile", "ci"])
+        .stderr(job.written_without_region("ci"))
+        .run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -239,7 +216,7 @@ fn a_region_in_the_credentials_file_never_shadows_the_written_one() {
 #[test]
 fn a_security_token_never_shadows_the_session_token() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 8", &job);
+    let mut probe = probe_or_skip(&job);
     job.integration(json!({"accessKey": KEY_ID, "secretKey": SECRET, "sessionToken": TOKEN}));
     let args = [
         "configure_aws",
@@ -250,7 +227,7 @@ fn a_security_token_never_shadows_the_session_token() {
         "eu-west-1",
     ];
     put(&job, Some("[DEFAULT]\naws_security_token = OLD\n"), None);
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -269,7 +246,7 @@ fn a_security_token_never_shadows_the_session_token() {
         "aws_security_token:",
     ] {
         put(&job, Some(&format!("[ci]\n{own}\n[other]\nk = v\n")), None);
-        assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+        job.test(&args).stderr(job.written("ci")).run();
         assert_eq!(
             read(&job.creds()),
             format!(
@@ -289,7 +266,7 @@ fn a_security_token_never_shadows_the_session_token() {
         Some("[DEFAULT]\naws_security_token = OLD\naws_session_token = OLD\n"),
         None,
     );
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -313,7 +290,7 @@ fn a_security_token_never_shadows_the_session_token() {
 #[test]
 fn a_default_header_after_the_profile_is_an_ordinary_layout() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 9", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -327,7 +304,7 @@ fn a_default_header_after_the_profile_is_an_ordinary_layout() {
         Some("[ci]\n[DEFAULT]\n"),
         Some("[profile ci]\nregion = us-west-2\n[DEFAULT]\noutput = json\n"),
     );
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     let creds = format!(
         "[ci]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n[DEFAULT]\n"
     );
@@ -359,16 +336,9 @@ fn a_default_header_after_the_profile_is_an_ordinary_layout() {
         Some("[ci]\naws_access_key_id = A\n[DEFAULT]\nregion = x\n[other]\nk = v\n"),
         Some("[profile ci]\nregion = a\n[DEFAULT]\noutput = json\n"),
     );
-    let out = job.run(
-        &["configure_aws", "keys", "--profile", "ci", "--remove"],
-        &[],
-    );
-    assert_out(
-        &out,
-        0,
-        "",
-        "shipctl: AWS profile \"ci\" removed (2 sections)\n",
-    );
+    job.test(&["configure_aws", "keys", "--profile", "ci", "--remove"])
+        .stderr("shipctl: AWS profile \"ci\" removed (2 sections)\n")
+        .run();
     assert_eq!(
         read(&job.creds()),
         "[DEFAULT]\nregion = x\n[other]\nk = v\n"
@@ -382,7 +352,7 @@ fn a_default_header_after_the_profile_is_an_ordinary_layout() {
 #[test]
 fn keys_compare_as_botocore_compares_them() {
     let job = Job::new();
-    let mut probe = probe_or_skip("item 10", &job);
+    let mut probe = probe_or_skip(&job);
     let args = [
         "configure_aws",
         "keys",
@@ -396,7 +366,7 @@ fn keys_compare_as_botocore_compares_them() {
         Some("[ci]\n\u{a7cb} = 1\n\u{264} = 2\nΑΣ = 3\n"),
         None,
     );
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     assert_eq!(
         read(&job.creds()),
         format!(
@@ -409,7 +379,7 @@ fn keys_compare_as_botocore_compares_them() {
     }
     // A key id spelled with KELVIN SIGN is the key id for botocore: replaced.
     put(&job, Some("[ci]\nAWS_ACCESS_\u{212a}EY_ID = OLD\n"), None);
-    assert_out(&job.run(&args, &[]), 0, "", &written_both(&job, "ci"));
+    job.test(&args).stderr(job.written("ci")).run();
     assert_eq!(
         read(&job.creds()),
         format!("[ci]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n")
@@ -418,18 +388,15 @@ fn keys_compare_as_botocore_compares_them() {
     for (dup, line) in [("\u{212a} = 1\nk = 2\n", 3), ("ΑΣ = 1\nας = 2\n", 3)] {
         let before = format!("[ci]\n{dup}");
         put(&job, Some(&before), None);
-        let out = job.run(&args, &[]);
         let key = aws_ini::py_lower(dup.lines().next().unwrap().split(" =").next().unwrap());
-        assert_out(
-            &out,
-            1,
-            "",
-            &format!(
+        job.test(&args)
+            .status(1)
+            .stderr(format!(
                 "shipctl: error: {}: line {line}: key {key:?} appears twice in [ci]; botocore \
                  cannot read this file; fix or remove that file first (nothing was changed)\n",
                 job.creds().display()
-            ),
-        );
+            ))
+            .run();
         assert_eq!(read(&job.creds()), before);
         if let Some(p) = probe.as_mut() {
             let r = p.read(&job.creds(), &job.config(), &[]);
@@ -445,10 +412,7 @@ fn keys_compare_as_botocore_compares_them() {
 fn key_case_folds_like_python() {
     let home = tempfile::tempdir().unwrap();
     let Some(mut probe) = Probe::start(home.path()) else {
-        skip(
-            "key_case_folds_like_python",
-            "python3 with botocore is not installed",
-        );
+        skip("python3 with botocore is not installed");
         return;
     };
     let version = Command::new("python3")
@@ -460,10 +424,9 @@ fn key_case_folds_like_python() {
         .map(|o| text(&o.stdout).trim().to_string())
         .unwrap_or_default();
     if version != "14.0.0" {
-        skip(
-            "key_case_folds_like_python",
-            &format!("python3 has Unicode {version}; the table is for Python 3.11 (14.0.0)"),
-        );
+        skip(&format!(
+            "python3 has Unicode {version}; the table is for Python 3.11 (14.0.0)"
+        ));
         return;
     }
     let all: Vec<u32> = (0..=0x10ffffu32)
@@ -511,30 +474,24 @@ fn what_wins_over_the_written_profile_is_named() {
         None,
         Some("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\n"),
     );
-    let out = job.run(
-        &[
-            "configure_aws",
-            "keys",
-            "--profile",
-            "ci",
-            "--region",
-            "eu-west-1",
-        ],
-        &[("AWS_DEFAULT_REGION", "us-east-1")],
-    );
-    assert_out(
-        &out,
-        0,
-        "",
-        &format!(
-            "shipctl: warning: profile \"ci\" also has role_arn (in {} or {}): botocore uses \
+    job.test(&[
+        "configure_aws",
+        "keys",
+        "--profile",
+        "ci",
+        "--region",
+        "eu-west-1",
+    ])
+    .env("AWS_DEFAULT_REGION", "us-east-1")
+    .stderr(format!(
+        "shipctl: warning: profile \"ci\" also has role_arn (in {} or {}): botocore uses \
              that before the keys written\nshipctl: warning: AWS_DEFAULT_REGION is set in the \
              environment: it wins over the region eu-west-1 written for profile \"ci\"\n{}",
-            job.creds().display(),
-            job.config().display(),
-            written_both(&job, "ci")
-        ),
-    );
+        job.creds().display(),
+        job.config().display(),
+        job.written("ci")
+    ))
+    .run();
     assert_eq!(
         read(&job.config()),
         "[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/x\nregion = eu-west-1\n"

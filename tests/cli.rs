@@ -35,16 +35,3 @@ mod terms;
 mod usage;
 mod util;
 mod utilities;
-
-/// The AWS file editor is pure (std only), so the case tests compile its
-/// source directly instead of making the crate a library.
-#[path = "../src/aws/ini.rs"]
-#[allow(dead_code)]
-mod aws_ini;
-
-#[path = "../src/aws/ecr.rs"]
-#[allow(dead_code)]
-mod aws_ecr;
-/// The SigV4 signer and the ECR request are pure too (tests/ecr_sigv4.rs).
-#[path = "../src/aws/sigv4.rs"]
-mod aws_sigv4;

@@ -4,8 +4,9 @@
 //! terminal) is not installed says SKIPPED and passes, except under
 //! `CI=true` (CI installs bash, zsh, fish and elvish).
 
+use crate::util::{Test, compared_below};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -26,19 +27,14 @@ fn script(shell: &str) -> PathBuf {
 #[test]
 fn committed_scripts_are_current() {
     for (shell, file) in SCRIPTS {
-        let out = crate::util::command()
-            .args(["completions", shell])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "completions {shell}");
-        assert!(out.stderr.is_empty());
-        assert!(out.stdout.len() > 100, "the {shell} script is empty");
+        // Regenerate a script that differs with:
+        //   cargo run -q -- completions SHELL > FILE
         let committed = std::fs::read(Path::new(ROOT).join(file)).unwrap_or_default();
-        assert!(
-            committed == out.stdout,
-            "{file} differs from `shipctl completions {shell}`; regenerate it with:\n  \
-             cargo run -q -- completions {shell} > {file}"
-        );
+        assert!(committed.len() > 100, "the committed {file} is empty");
+        Test::new()
+            .args(["completions", shell])
+            .stdout(committed)
+            .run();
     }
 }
 
@@ -97,16 +93,7 @@ impl Job {
 
     /// A shell command with only PATH, HOME, LANG and TERM set.
     fn bare_shell(&self, program: &str, args: &[&str]) -> Option<Command> {
-        let version = if program == "elvish" {
-            "-version"
-        } else {
-            "--version"
-        };
-        if Command::new(program).arg(version).output().is_err() {
-            crate::util::unavailable(
-                &format!("{program} completion"),
-                &format!("{program} is not installed"),
-            );
+        if !crate::util::have(program) {
             return None;
         }
         let mut cmd = Command::new(program);
@@ -143,16 +130,13 @@ impl Job {
     }
 }
 
-fn run(mut cmd: Command) -> String {
-    let out: Output = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {stdout}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+/// The shell's run: exit 0, nothing on stderr; its stdout (the candidates)
+/// for the test to compare.
+fn run(cmd: Command) -> String {
+    Test::with(cmd)
+        .stdout(compared_below("the candidates"))
+        .run()
+        .stdout_str()
 }
 
 /// `COMP_WORDS` as bash makes them from a line with the default
@@ -477,41 +461,37 @@ fn elvish_completer_runs() {
 fn request_protocol() {
     // The hidden request itself: the kind line, then candidates.
     let job = Job::new();
-    let complete = |args: &[&str]| {
+    let complete = |args: &[&str], code: i32, stdout: &str| {
         let mut cmd = crate::util::command();
         cmd.arg("__complete").args(args);
         job.base_env(&mut cmd);
         job.job_env(&mut cmd);
-        let out = cmd.output().unwrap();
-        assert!(out.stderr.is_empty());
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        Test::with(cmd).status(code).stdout(stdout).run();
     };
-    assert_eq!(
-        complete(&["bash", "1", "--", "shipctl", "completions"]),
-        (0, "values\ncompletions\n".into())
+    complete(
+        &["bash", "1", "--", "shipctl", "completions"],
+        0,
+        "values\ncompletions\n",
     );
     // A current word the shell dropped (empty) counts as empty.
-    assert_eq!(
-        complete(&["fish", "2", "--", "shipctl", "completions"]),
-        (0, "values\nbash\nzsh\nfish\npowershell\nelvish\n".into())
+    complete(
+        &["fish", "2", "--", "shipctl", "completions"],
+        0,
+        "values\nbash\nzsh\nfish\npowershell\nelvish\n",
     );
-    assert_eq!(
-        complete(&["zsh", "2", "--", "shipctl", "get_resource_id", "my"]),
-        (
-            0,
-            "values\napp-params:IN\nmy-aws-keys-1:integration (IN)\nout-image:OUT\n".into()
-        )
+    complete(
+        &["zsh", "2", "--", "shipctl", "get_resource_id", "my"],
+        0,
+        "values\napp-params:IN\nmy-aws-keys-1:integration (IN)\nout-image:OUT\n",
     );
     // bash: the path typed, and the part of it bash keeps on the line.
-    assert_eq!(
-        complete(&["bash", "2", "--", "shipctl", "get_json_value", ""]),
-        (0, "files\n\n\n".into())
+    complete(
+        &["bash", "2", "--", "shipctl", "get_json_value", ""],
+        0,
+        "files\n\n\n",
     );
-    assert_eq!(
-        complete(&[
+    complete(
+        &[
             "bash",
             "4",
             "--line",
@@ -521,18 +501,21 @@ fn request_protocol() {
             "get_json_value",
             "a",
             ":",
-            "b/c"
-        ]),
-        (0, "files\na:b/c\na:\n".into())
+            "b/c",
+        ],
+        0,
+        "files\na:b/c\na:\n",
     );
-    assert_eq!(
-        complete(&["zsh", "2", "--", "shipctl", "get_json_value", ""]),
-        (0, "files\n".into())
+    complete(
+        &["zsh", "2", "--", "shipctl", "get_json_value", ""],
+        0,
+        "files\n",
     );
-    // A malformed request: 99, nothing printed.
-    assert_eq!(complete(&["tcsh", "1", "--", "shipctl"]), (99, "".into()));
-    assert_eq!(complete(&["bash", "x", "--"]), (99, "".into()));
-    assert_eq!(complete(&["bash", "1", "shipctl"]), (99, "".into()));
+    // A malformed request: 99, nothing printed (a shell's TAB must not
+    // print errors into the line being edited).
+    complete(&["tcsh", "1", "--", "shipctl"], 99, "");
+    complete(&["bash", "x", "--"], 99, "");
+    complete(&["bash", "1", "shipctl"], 99, "");
 }
 
 #[test]
@@ -770,7 +753,7 @@ for m in re.findall(rb"LINE<([^>]*)>", out):
 fn bash_completes_in_a_terminal() {
     // Real readline, real COMP_WORDBREAKS: what the line reads after TAB.
     let job = colon_job();
-    if !crate::util::have("python3", "bash completion in a terminal") {
+    if !crate::util::have("python3") {
         return;
     }
     let driver = job.path("drive.py");

@@ -6,6 +6,7 @@
 //! in-process server stands in for ECR where only the answer matters
 //! (errors, retries, timeouts, the write path's faults, concurrency).
 
+use crate::util::{Expect, Matcher, Test, matching, skip};
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -26,15 +27,6 @@ const KEY_ID: &str = "AKIAECRTESTKEY000001";
 const SECRET: &str = "ecr/TeSt+SeCrEt/marker0000000000000000001";
 const TOKEN: &str = "FwoGZXIvYXdzEECRTOKEN//////////marker==";
 const ECR_HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-
-/// A test that cannot get what it needs says so; under `CI=true` it fails.
-#[track_caller]
-pub fn skip(test: &str, why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: {why} (CI=true: a skipped test fails)");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-}
 
 fn on_path(tool: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| {
@@ -123,22 +115,56 @@ impl Job {
         serde_json::from_slice(&std::fs::read(self.config()).unwrap()).unwrap()
     }
 
-    fn cmd(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut c = crate::util::shipctl(self.root());
-        c.arg("ecr_login")
+    /// `ecr_login img ARGS` with `env`, held to [`contract`] (the test
+    /// narrows it with [`ok`] or [`fails`]).
+    fn test(&self, args: &[&str], env: &[(&str, &str)]) -> Test {
+        Test::at(self.root())
+            .arg("ecr_login")
             .arg("img")
             .args(args)
             .envs(env.iter().copied())
-            .stdin(Stdio::null());
-        c
+            .expect(contract(args.contains(&"--print-password")))
     }
 
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        self.cmd(args, env).output().unwrap()
+        self.test(args, env).run().output
     }
 }
 
-/// Exit 0, nothing on stdout.
+/// What every `ecr_login` run must show, checked by the harness with its
+/// status and stdout: exit 0 with nothing on stdout (`--print-password`:
+/// one line, the password) and only `shipctl:` lines of what it did on
+/// stderr; or exit 1 or 99 with nothing on stdout and one
+/// `shipctl: error: ` line (clap's usage lines may follow). Never a secret
+/// on stderr.
+fn contract(prints_password: bool) -> Expect {
+    let stdout = match prints_password {
+        true => matching("one line: the password", |t| {
+            t.ends_with('\n') && t.lines().count() == 1
+        }),
+        false => Matcher::from(""),
+    };
+    let no_secret = |t: &str| !secret_in(t);
+    let works = matching(
+        "nothing, or whole `shipctl: ` lines, none an error, no secret",
+        move |t| crate::util::is_notes(t) && no_secret(t),
+    );
+    let failed = matching("one `shipctl: error: ` line, no secret", move |t| {
+        t.ends_with('\n')
+            && t.lines()
+                .filter(|l| l.starts_with("shipctl: error: "))
+                .count()
+                == 1
+            && no_secret(t)
+    });
+    let mut contract = Expect::new().stdout(stdout).stderr(works);
+    for code in [1, 99] {
+        contract = contract.or(Expect::new().status(code).stderr(failed.clone()));
+    }
+    contract
+}
+
+/// Exit 0, nothing on stdout (the harness checked stderr: [`contract`]).
 #[track_caller]
 fn ok(out: &Output) {
     assert!(
@@ -174,15 +200,20 @@ fn fails(out: &Output, part: &str) -> String {
 
 #[track_caller]
 fn no_secrets(s: &str) {
-    for secret in [
+    assert!(!secret_in(s), "a secret in {s:?}");
+}
+
+/// Does `s` hold a secret of these tests?
+fn secret_in(s: &str) -> bool {
+    [
         SECRET,
         TOKEN,
         FAKE_PASSWORD,
         MOTO_PASSWORD,
         &b64(&format!("AWS:{FAKE_PASSWORD}")),
-    ] {
-        assert!(!s.contains(secret), "a secret in {s:?}");
-    }
+    ]
+    .iter()
+    .any(|secret| s.contains(secret))
 }
 
 // ---------------------------------------------------------------------------
@@ -294,14 +325,11 @@ struct Moto {
     _child: Mutex<Child>,
 }
 
-fn moto(test: &str) -> Option<&'static Moto> {
+fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     let found = MOTO.get_or_init(start_moto).as_ref();
     if found.is_none() {
-        skip(
-            test,
-            "python3 with moto[server] and boto3 is needed (pip install 'moto[server]' boto3)",
-        );
+        skip("python3 with moto[server] and boto3 is needed (pip install 'moto[server]' boto3)");
     }
     found
 }
@@ -366,15 +394,12 @@ impl Drop for Registry {
     }
 }
 
-fn registry(test: &str, password: &str) -> Option<Registry> {
+fn registry(password: &str) -> Option<Registry> {
     for tool in ["docker-registry", "htpasswd", "skopeo", "docker"] {
         if !on_path(tool) {
-            skip(
-                test,
-                &format!(
-                    "{tool} is not installed (apt-get install docker-registry apache2-utils skopeo; the docker CLI)"
-                ),
-            );
+            skip(&format!(
+                "{tool} is not installed (apt-get install docker-registry apache2-utils skopeo; the docker CLI)"
+            ));
             return None;
         }
     }
@@ -479,9 +504,8 @@ fn skopeo_inspect(authfile: &Path, reg: &Registry) -> Output {
 /// `--remove` took the entry out again.
 #[test]
 fn docker_and_skopeo_pull_with_the_written_entry() {
-    let test = "docker_and_skopeo_pull_with_the_written_entry";
-    let Some(moto) = moto(test) else { return };
-    let Some(reg) = registry(test, MOTO_PASSWORD) else {
+    let Some(moto) = moto() else { return };
+    let Some(reg) = registry(MOTO_PASSWORD) else {
         return;
     };
     let digest = push_image(&reg, MOTO_PASSWORD);
@@ -558,9 +582,8 @@ fn docker_and_skopeo_pull_with_the_written_entry() {
 /// and the file docker writes is byte for byte the one `ecr_login` writes.
 #[test]
 fn print_password_feeds_docker_login() {
-    let test = "print_password_feeds_docker_login";
-    let Some(moto) = moto(test) else { return };
-    let Some(reg) = registry(test, MOTO_PASSWORD) else {
+    let Some(moto) = moto() else { return };
+    let Some(reg) = registry(MOTO_PASSWORD) else {
         return;
     };
     let job = Job::new();
@@ -623,7 +646,7 @@ fn print_password_feeds_docker_login() {
 /// 1 with the code and message, and nothing is written.
 #[test]
 fn moto_checks_the_signature() {
-    let Some(moto) = moto("moto_checks_the_signature") else {
+    let Some(moto) = moto() else {
         return;
     };
     let env = [("AWS_ENDPOINT_URL_ECR", moto.endpoint.as_str())];
@@ -674,7 +697,7 @@ fn moto_checks_the_signature() {
 /// token is sent and signed; without it, or with a wrong one, moto refuses.
 #[test]
 fn session_token_from_assume_role() {
-    let Some(moto) = moto("session_token_from_assume_role") else {
+    let Some(moto) = moto() else {
         return;
     };
     let env = [("AWS_ENDPOINT_URL_ECR", moto.endpoint.as_str())];
@@ -1154,22 +1177,23 @@ fn concurrent_logins_all_land() {
     std::fs::create_dir_all(job.docker_dir()).unwrap();
     std::fs::write(job.config(), "{\"auths\": {\"keep\": {}}, \"after\": true}").unwrap();
     let hosts: Vec<String> = (0..12).map(|i| format!("r{i}.example:5000")).collect();
-    let children: Vec<Child> = hosts
+    let runs: Vec<_> = hosts
         .iter()
         .map(|h| {
-            job.cmd(
+            let written = format!(
+                "shipctl: logged in to {h}: auths entry written to {}; [..]\n",
+                job.config().display()
+            );
+            job.test(
                 &["--registry", h, "--region", "eu-west-1"],
                 &[("AWS_ENDPOINT_URL_ECR", &ecr.url)],
             )
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(crate::util::pattern(written))
             .spawn()
-            .unwrap()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+    for run in runs {
+        run.wait();
     }
     let doc = job.read_config();
     let auths = doc["auths"].as_object().unwrap();
@@ -1307,26 +1331,6 @@ fn faults_without_mounts() {
     }
 }
 
-/// Root and a private mount namespace, or why not.
-fn can_unshare(test: &str) -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| text(&o.stdout).trim() == "0");
-    if !root {
-        skip(test, "needs root for mounts in a private namespace");
-        return false;
-    }
-    let works = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !works {
-        skip(test, "`unshare -m` does not work here");
-    }
-    works
-}
-
 /// A full tmpfs, a read-only bind mount of ~/.docker, a bind-mounted
 /// config.json — each in a private mount namespace. Full or read-only:
 /// exit 1 naming the path and the cause, config.json byte for byte as it
@@ -1335,8 +1339,7 @@ fn can_unshare(test: &str) -> bool {
 /// source gets the entry, what lies under the mount is untouched.
 #[test]
 fn faults_with_mounts() {
-    let test = "faults_with_mounts";
-    if !can_unshare(test) {
+    if !crate::util::can_mount() {
         return;
     }
     let ecr = fake(vec![token_answer(FAKE_PASSWORD)]);
@@ -1360,9 +1363,10 @@ fn faults_with_mounts() {
                    printf '%s %s\n' "${f##*/}" "$(sha256sum < "$f" | cut -c1-16)"
                  done; }
         snap > "$OUT/before"
-        "$BIN" ecr_login img > "$OUT/stdout" 2> "$OUT/stderr"
-        echo $? > "$OUT/rc"
+        "$BIN" ecr_login img
+        rc=$?
         snap > "$OUT/after"
+        exit $rc
     "#;
     for fault in ["full", "ro", "bind"] {
         let job = Job::new();
@@ -1370,8 +1374,8 @@ fn faults_with_mounts() {
         let out_dir = job.root().join("out");
         std::fs::create_dir(&out_dir).unwrap();
         let hostfile = job.root().join("host-config.json");
-        let status = Command::new("unshare")
-            .args(["-m", "--propagation", "private", "sh", "-c", script])
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-m", "--propagation", "private", "sh", "-c", script])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("HOME", job.home())
@@ -1382,19 +1386,35 @@ fn faults_with_mounts() {
             .env("OLD", old)
             .env("OUT", &out_dir)
             .env("HOSTFILE", &hostfile)
-            .current_dir(job.root())
-            .status()
-            .unwrap();
-        assert!(status.success(), "{fault}: the set-up failed");
+            .current_dir(job.root());
+        let path = job.config().display().to_string();
+        let test = Test::with(cmd);
+        let test = match fault {
+            "bind" => test.stderr(crate::util::pattern(format!(
+                "shipctl: logged in to {ECR_HOST}: auths entry written to {path}; [..]\n"
+            ))),
+            _ => {
+                let cause = if fault == "full" {
+                    "No space left on device"
+                } else {
+                    "Read-only file system"
+                };
+                let said = format!("one `shipctl: error: ` line naming {path} and {cause:?}");
+                let path = path.clone();
+                test.status(1).stderr(matching(said, move |t| {
+                    crate::util::is_error_line(t)
+                        && t.lines().count() == 1
+                        && t.contains(&path)
+                        && t.contains(cause)
+                }))
+            }
+        };
+        test.run();
         let read = |f: &str| text(&std::fs::read(out_dir.join(f)).unwrap());
-        let (rc, stderr) = (read("rc"), read("stderr"));
-        no_secrets(&stderr);
         let before: Vec<String> = read("before").lines().map(str::to_string).collect();
         let after: Vec<String> = read("after").lines().map(str::to_string).collect();
-        let path = job.config().display().to_string();
         match fault {
             "bind" => {
-                assert_eq!(rc.trim(), "0", "{fault}: {stderr}");
                 let doc: Value =
                     serde_json::from_slice(&std::fs::read(&hostfile).unwrap()).unwrap();
                 assert_eq!(doc["auths"]["keep.example"], json!({}));
@@ -1410,20 +1430,6 @@ fn faults_with_mounts() {
                 );
             }
             _ => {
-                assert_eq!(rc.trim(), "1", "{fault}: {stderr}");
-                let lines: Vec<&str> = stderr.lines().collect();
-                assert_eq!(lines.len(), 1, "{fault}: one line: {stderr}");
-                let cause = if fault == "full" {
-                    "No space left on device"
-                } else {
-                    "Read-only file system"
-                };
-                assert!(
-                    lines[0].starts_with("shipctl: error: ")
-                        && lines[0].contains(&path)
-                        && lines[0].contains(cause),
-                    "{fault}: {stderr}"
-                );
                 let new_files: Vec<&String> =
                     after.iter().filter(|l| !before.contains(l)).collect();
                 let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
@@ -1442,12 +1448,14 @@ fn faults_with_mounts() {
 fn completion_offers_ecr_login() {
     let job = Job::new();
     let complete = |words: &[&str]| {
-        let mut c = crate::util::shipctl(job.root());
-        c.args(["__complete", "bash"])
+        Test::at(job.root())
+            .args(["__complete", "bash"])
             .arg((words.len() - 1).to_string())
             .arg("--")
-            .args(words);
-        text(&c.output().unwrap().stdout)
+            .args(words)
+            .stdout(crate::util::compared_below("the candidates, one a line"))
+            .run()
+            .stdout_str()
     };
     assert!(
         complete(&["shipctl", "ecr_l"])

@@ -2,13 +2,13 @@
 //! against the AWS SigV4 test suite and against botocore itself (its
 //! `SigV4Auth` and its own ECR client, with its clock fixed).
 //!
-//! The signer and the request builder are pure, so this file compiles their
-//! sources directly (tests/cli.rs: `aws_sigv4`, `aws_ecr`).
+//! The signer and the request builder are pure: this file calls them
+//! through the library (`shipctl::test_api`).
 
-use crate::aws_ecr as ecr;
-use crate::aws_sigv4 as sigv4;
-use crate::ecr::skip;
+use crate::util::skip;
 use serde_json::{Value, json};
+use shipctl::test_api::aws_ecr as ecr;
+use shipctl::test_api::aws_sigv4 as sigv4;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -188,7 +188,7 @@ impl Rng {
 
 /// Runs tests/ecr_peers.py with `cases` on stdin; `None` (after a SKIPPED
 /// line, or a failure under CI=true) without python3 and botocore.
-fn botocore(test: &str, command: &str, cases: &Value) -> Option<Vec<Value>> {
+fn botocore(command: &str, cases: &Value) -> Option<Vec<Value>> {
     let child = Command::new("python3")
         .args([PEERS, command])
         .stdin(Stdio::piped())
@@ -196,7 +196,7 @@ fn botocore(test: &str, command: &str, cases: &Value) -> Option<Vec<Value>> {
         .stderr(Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        skip(test, "python3 is not installed");
+        skip("python3 is not installed");
         return None;
     };
     {
@@ -208,7 +208,7 @@ fn botocore(test: &str, command: &str, cases: &Value) -> Option<Vec<Value>> {
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         if err.contains("No module named 'botocore'") {
-            skip(test, "botocore is not installed (pip install awscli)");
+            skip("botocore is not installed (pip install awscli)");
             return None;
         }
         panic!("ecr_peers.py {command} failed: {err}");
@@ -307,11 +307,7 @@ fn sigv4_matches_botocore() {
             "token": token, "region": region, "service": service, "time": time,
         }));
     }
-    let Some(theirs) = botocore(
-        "sigv4_matches_botocore",
-        "sign",
-        &Value::from(cases.clone()),
-    ) else {
+    let Some(theirs) = botocore("sign", &Value::from(cases.clone())) else {
         return;
     };
     assert_eq!(theirs.len(), ours.len());
@@ -413,11 +409,7 @@ fn ecr_request_matches_botocore() {
             }));
         }
     }
-    let Some(theirs) = botocore(
-        "ecr_request_matches_botocore",
-        "ecr",
-        &Value::from(cases.clone()),
-    ) else {
+    let Some(theirs) = botocore("ecr", &Value::from(cases.clone())) else {
         return;
     };
     for (case, theirs) in cases.iter().zip(&theirs) {

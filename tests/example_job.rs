@@ -3,30 +3,17 @@
 //! from elsewhere the lookups a variable answers still work while the file
 //! lookups find nothing, which `--explain` shows.
 
-use crate::util;
-use std::process::{Command, Output};
+use crate::util::Test;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// shipctl in `cwd` with only PATH, HOME and LANG set (no JOB_PATH: the
 /// env file gives it).
-fn run(cwd: &str, args: &[&str]) -> Output {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut cmd: Command = util::shipctl(tmp.path());
-    cmd.env_remove("JOB_PATH").current_dir(cwd).args(args);
-    cmd.output().unwrap()
-}
-
-#[track_caller]
-fn check(out: &Output, code: i32, stdout: &str, stderr: &str) {
-    assert_eq!(
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).as_ref(),
-            String::from_utf8_lossy(&out.stderr).as_ref()
-        ),
-        (Some(code), stdout, stderr)
-    );
+fn run(cwd: &str, args: &[&str]) -> Test {
+    Test::new()
+        .env_remove("JOB_PATH")
+        .current_dir(cwd)
+        .args(args)
 }
 
 /// Every `shipctl --env-file examples/job/job.env …` line of the README,
@@ -64,7 +51,7 @@ fn the_readme_commands_work_from_the_repository_root() {
     for (command, want) in README_COMMANDS {
         let mut args = vec!["--env-file", "examples/job/job.env"];
         args.extend(command.split_whitespace());
-        check(&run(ROOT, &args), 0, want, "");
+        run(ROOT, &args).stdout(*want).run();
         // The README's comment says what it prints.
         if let Some(line) = readme
             .lines()
@@ -87,28 +74,23 @@ fn from_elsewhere_variables_answer_and_files_are_not_found() {
         all.extend(args);
         run(cwd, &all)
     };
-    check(
-        &with(&[
-            "get_integration_resource_field",
-            "my-aws-keys-1",
-            "accessKey",
-        ]),
-        0,
-        "AKIAEXAMPLEEXAMPLE01\n",
-        "",
-    );
-    check(
-        &with(&["--explain", "get_params_resource", "app-params", "db-port"]),
-        0,
-        "\n",
-        "shipctl: explain: $APPPARAMS_PARAMS_DBPORT: not set\n\
-         shipctl: explain: $APPPARAMS_META: set to \"examples/job/IN/app-params\" (does not exist)\n\
-         shipctl: explain: examples/job/IN/app-params/version.json: no such file\n",
-    );
-    check(
-        &with(&["get_integration_resource_keys", "my-aws-keys-1"]),
-        99,
-        "",
-        "shipctl: error: examples/job/IN/my-aws-keys-1/integration.env not found\n",
-    );
+    with(&[
+        "get_integration_resource_field",
+        "my-aws-keys-1",
+        "accessKey",
+    ])
+    .stdout("AKIAEXAMPLEEXAMPLE01\n")
+    .run();
+    with(&["--explain", "get_params_resource", "app-params", "db-port"])
+        .stdout("\n")
+        .stderr(
+            "shipctl: explain: $APPPARAMS_PARAMS_DBPORT: not set\n\
+             shipctl: explain: $APPPARAMS_META: set to \"examples/job/IN/app-params\" (does not exist)\n\
+             shipctl: explain: examples/job/IN/app-params/version.json: no such file\n",
+        )
+        .run();
+    with(&["get_integration_resource_keys", "my-aws-keys-1"])
+        .status(99)
+        .stderr("shipctl: error: examples/job/IN/my-aws-keys-1/integration.env not found\n")
+        .run();
 }

@@ -10,10 +10,11 @@
 //!
 //! `cargo test faults -- --nocapture` prints the matrix.
 
+use crate::util::{Expect, Matcher, Test, error_line, is_error_line, is_notes, matching, notes};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Inside the namespace, the binary is killed after this long: a hang is a
@@ -492,45 +493,6 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // Running
 
-/// Why the fault tests cannot run here, if they cannot.
-pub fn cannot_run() -> Option<String> {
-    let uid = Command::new("id").arg("-u").output().ok()?;
-    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        return Some("not root (mounts need root)".into());
-    }
-    let ok = Command::new("unshare")
-        .args(["-m", "true"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        return Some("`unshare -m` does not work here".into());
-    }
-    for tool in ["setpriv", "mkfifo", "timeout", "mount"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            return Some(format!("{tool} is not installed"));
-        }
-    }
-    None
-}
-
-/// Skip loudly, or fail under CI=true. True when the test may go on.
-pub fn may_run(test: &str) -> bool {
-    let Some(why) = cannot_run() else {
-        return true;
-    };
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: cannot run because {why}, and CI=true");
-    }
-    eprintln!("SKIPPED: {test}: {why}");
-    false
-}
-
 /// A fresh sandbox for `w`: `job`, `home`, `work`, `host`, `snap`, `tmpl`
 /// and the target folder with the target and its siblings.
 pub fn sandbox(w: &Writer, with_target: bool) -> tempfile::TempDir {
@@ -580,9 +542,11 @@ fn command(program: &str, w: &Writer, root: &Path) -> Command {
 /// What one call did.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The binary's status, as the harness saw it.
     pub status: i32,
-    pub stdout: String,
     pub stderr: String,
+    /// The harness's verdict on status, stdout and stderr (see [`expect`]).
+    pub verdict: Result<(), String>,
     pub before: Snapshot,
     pub after: Snapshot,
     /// The folder as seen outside the namespace afterwards.
@@ -619,9 +583,11 @@ pub fn run_faulted(w: &Writer, fault: Fault) -> Outcome {
 cd "$PWD"
 cp -a "$D" "$SNAP/before"
 set +e
-{runner} timeout -s KILL {HANG_SECS} "$BIN" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
-echo $? >"$OUT/status"
+: >"$OUT/started"
+{runner} timeout -s KILL {HANG_SECS} "$BIN" "$@"
+status=$?
 cp -a "$D" "$SNAP/after"
+exit $status
 "#,
         setup = fault_setup(fault)
     );
@@ -637,33 +603,123 @@ cp -a "$D" "$SNAP/after"
         .env("TMPL", root.join("tmpl"))
         .env("SNAP", root.join("snap"))
         .env("OUT", root.join("out"))
-        .env("BIN", crate::util::bin())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("BIN", crate::util::bin());
     let started = Instant::now();
-    let output = cmd.output().unwrap();
+    let (out, verdict) = Test::with(cmd).expect(expect(w, fault, root)).try_run();
     let elapsed = started.elapsed();
-    let status_file = root.join("out/status");
     assert!(
-        status_file.exists(),
+        root.join("out/started").exists(),
         "{} × {fault:?}: the fault could not be set up: {}{}",
         w.name,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        out.stdout_str(),
+        out.stderr_str()
     );
-    let read = |name: &str| {
-        String::from_utf8_lossy(&std::fs::read(root.join("out").join(name)).unwrap()).into_owned()
-    };
     Outcome {
-        status: read("status").trim().parse().unwrap(),
-        stdout: read("stdout"),
-        stderr: read("stderr"),
+        status: out.output.status.code().unwrap_or(-1),
+        stderr: out.stderr_str(),
+        verdict,
         before: snapshot(&root.join("snap/before")),
         after: snapshot(&root.join("snap/after")),
         outside: snapshot(&d),
         host_file: std::fs::read(&host).unwrap(),
         elapsed,
         shown: expand(w.shown, root),
+    }
+}
+
+/// What the binary must show for `w` under `fault` (status, stdout and
+/// stderr, checked by the harness): nothing on stdout ever; a success says
+/// nothing (configure_aws only what it did); a failure is one
+/// `shipctl: error:` line naming the file and the cause.
+fn expect(w: &Writer, fault: Fault, root: &Path) -> Expect {
+    let target = expand(w.shown, root);
+    let folder = format!("{}: ", Path::new(&target).parent().unwrap().display());
+    let fails = |code: i32, what: String, rule: Box<dyn Fn(&str) -> bool + Send + Sync>| {
+        let what = format!("one `shipctl: error: ` line, {what}");
+        Expect::new().status(code).stderr(matching(what, move |t| {
+            is_error_line(t) && t.lines().count() == 1 && rule(t.trim_end())
+        }))
+    };
+    let works = || Expect::new().stderr(said(w, &target));
+    if w.mirrors
+        && matches!(
+            fault,
+            Fault::SymlinkLoop
+                | Fault::DanglingLink
+                | Fault::Fifo
+                | Fault::Folder
+                | Fault::BindMountedFile
+        )
+    {
+        // The folder becomes a copy of the source, silently.
+        return Expect::new();
+    }
+    match fault {
+        Fault::FullDisk | Fault::ReadOnly | Fault::NoPermission => {
+            let cause = match fault {
+                Fault::FullDisk => "No space left on device",
+                Fault::ReadOnly => "Read-only file system",
+                _ => "Permission denied",
+            };
+            let t = target.clone();
+            fails(
+                1,
+                format!("naming {target} (or its folder) and {cause:?}"),
+                Box::new(move |l| (l.contains(&t) || l.contains(&folder)) && l.contains(cause)),
+            )
+        }
+        Fault::SymlinkLoop => {
+            let end = format!("symbolic link loop at {target}");
+            fails(
+                1,
+                format!("ending {end:?}"),
+                Box::new(move |l| l.ends_with(&end)),
+            )
+        }
+        Fault::Fifo => {
+            let end = format!("{target} is a FIFO (named pipe), not a regular file");
+            fails(
+                1,
+                format!("ending {end:?}"),
+                Box::new(move |l| l.ends_with(&end)),
+            )
+        }
+        // TO is an existing folder: the copy goes inside it, as cp does.
+        Fault::Folder if w.args[0].starts_with("copy_file_from") => Expect::new(),
+        Fault::Folder => {
+            let code = if w.args[0] == "replace" { 82 } else { 1 };
+            let t = target.clone();
+            fails(
+                code,
+                format!("saying {target} is a folder"),
+                Box::new(move |l| l.contains(&t) && l.contains("folder")),
+            )
+        }
+        Fault::BindMountedFile => works(),
+        // As without the link: what the fault-free run does with no file.
+        Fault::DanglingLink => match reference(w, false).0 {
+            0 => works(),
+            code => fails(code, "as without the link".into(), Box::new(|_| true)),
+        },
+    }
+}
+
+/// What a success of `w` says on stderr: nothing — configure_aws one
+/// `shipctl:` line of what it did (after any warnings): the file written,
+/// or the profile removed — and never an error.
+fn said(w: &Writer, target: &str) -> Matcher {
+    match w.name {
+        "configure_aws --remove" => matching("shipctl: lines, one the profile removed", |t| {
+            is_notes(t) && t.contains("shipctl: AWS profile \"other\" removed (")
+        }),
+        name if name.starts_with("configure_aws") => {
+            let written = format!("written to {target}");
+            matching(
+                format!("shipctl: lines, one saying {written:?}"),
+                move |t| is_notes(t) && t.contains(&written),
+            )
+        }
+        _ => Matcher::from(""),
     }
 }
 
@@ -674,11 +730,15 @@ pub fn reference(w: &Writer, with_target: bool) -> (i32, Snapshot) {
     let sandbox = sandbox(w, with_target);
     let root = sandbox.path();
     let args: Vec<String> = w.args.iter().map(|a| expand(a, root)).collect();
-    let out = command(crate::util::bin(), w, root)
-        .args(&args)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap_or(-1);
+    let mut cmd = command(crate::util::bin(), w, root);
+    cmd.args(&args);
+    // It works (saying at most what it did), or fails with one error line.
+    let mut works_or_fails = Expect::new().stderr(notes());
+    for code in [1, 82, 99, 100] {
+        works_or_fails = works_or_fails.or(Expect::new().status(code).stderr(error_line()));
+    }
+    let out = Test::with(cmd).expect(works_or_fails).run();
+    let code = out.output.status.code().unwrap_or(-1);
     (code, snapshot(&root.join(w.dir)))
 }
 
@@ -766,9 +826,9 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
     if o.status >= 128 {
         return Err(format!("crashed: status {}", o.status));
     }
-    if !o.stdout.is_empty() {
-        return Err(format!("stdout not empty: {:?}", o.stdout));
-    }
+    // Status, stdout and stderr: as `expect` said (the harness's verdict);
+    // below, the folder.
+    o.verdict.clone()?;
     let fail = |cause: &str| -> Result<String, String> {
         if o.status != 1 {
             return Err(format!("exit {} (want 1); stderr {:?}", o.status, o.stderr));
@@ -907,9 +967,6 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
             if o.status != 0 {
                 return Err(format!("exit {}; stderr {:?}", o.status, o.stderr));
             }
-            if !o.stderr.is_empty() && !w.name.starts_with("configure_aws") {
-                return Err(format!("stderr {:?}", o.stderr));
-            }
             let (code, reference) = reference(w, true);
             let Some(want) = data_of(&reference, w.file).filter(|_| code == 0) else {
                 return Err(format!("the fault-free reference run exited {code}"));
@@ -983,7 +1040,7 @@ pub fn check(w: &Writer, fault: Fault, o: &Outcome) -> Result<String, String> {
 /// Run every writer with `fault`; print the column; fail with every cell
 /// that is wrong.
 pub fn column(fault: Fault) {
-    if !may_run(&format!("faults::{fault:?}")) {
+    if !crate::util::can_mount() {
         return;
     }
     let mut failures = Vec::new();
@@ -1048,7 +1105,7 @@ fn no_write_permission() {
 
 /// Run `script` (sh, after `set -e`) in a private mount namespace with the
 /// sandbox's hermetic environment plus `env`; `$BIN` is the binary.
-fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::process::Output {
+fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> Test {
     let w = &writers()[0];
     let mut cmd = command("timeout", w, root);
     cmd.args(["-s", "KILL", "120", "unshare"])
@@ -1058,7 +1115,7 @@ fn in_namespace(root: &Path, env: &[(&str, PathBuf)], script: &str) -> std::proc
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    Test::with(cmd)
 }
 
 /// A job whose resource `keys` has an AWS integration; credentials in
@@ -1091,16 +1148,18 @@ fn aws_env(root: &Path) -> Vec<(&'static str, PathBuf)> {
 /// folders) changed.
 fn neither_written(root: &Path, script: &str, cause: &str) {
     let creds_before = snapshot(&root.join("home/.aws"));
-    let out = in_namespace(root, &aws_env(root), script);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    let config = root.join("cfg/config");
-    assert!(
-        stderr.contains(&config.display().to_string()) && stderr.contains(cause),
-        "stderr should name {} and {cause:?}: {stderr}",
-        config.display()
+    let config = root.join("cfg/config").display().to_string();
+    let cause = cause.to_string();
+    let names = matching(
+        format!("one `shipctl: error:` line naming {config} and {cause:?}"),
+        move |t| {
+            is_error_line(t) && t.lines().count() == 1 && t.contains(&config) && t.contains(&cause)
+        },
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    in_namespace(root, &aws_env(root), script)
+        .status(1)
+        .stderr(names)
+        .run();
     let mut after = snapshot(&root.join("home/.aws"));
     after.remove(Path::new("credentials.lock"));
     let d = diff(&creds_before, &after);
@@ -1109,7 +1168,7 @@ fn neither_written(root: &Path, script: &str, cause: &str) {
 
 #[test]
 fn configure_aws_config_on_a_read_only_mount_leaves_credentials_alone() {
-    if !may_run("faults::configure_aws_config_on_a_read_only_mount") {
+    if !crate::util::can_mount() {
         return;
     }
     let job = aws_job(AWS_CONFIG);
@@ -1126,7 +1185,7 @@ mount -o remount,bind,ro "$CFG"
 
 #[test]
 fn configure_aws_config_a_read_only_bind_mounted_file_leaves_credentials_alone() {
-    if !may_run("faults::configure_aws_config_a_read_only_bind_mounted_file") {
+    if !crate::util::can_mount() {
         return;
     }
     let job = aws_job(AWS_CONFIG);
@@ -1144,7 +1203,7 @@ mount -o remount,bind,ro "$CFG/config"
 
 #[test]
 fn configure_aws_restores_credentials_when_config_fails_after_them() {
-    if !may_run("faults::configure_aws_restores_credentials") {
+    if !crate::util::can_mount() {
         return;
     }
     // A config on a full disk, bind-mounted (so written in place, after
@@ -1200,15 +1259,9 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("small.yml"), "v=$X\n").unwrap();
     let run = |args: &[&str]| {
-        crate::util::command()
-            .args(args)
-            .env_clear()
-            .env("X", "1")
-            .current_dir(&work)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut cmd = crate::util::command();
+        cmd.args(args).env_clear().env("X", "1").current_dir(&work);
+        Test::with(cmd)
     };
     // Kill `replace` of a big file while its temporary file exists (it
     // streams for a while; the file grows until one is caught mid-write).
@@ -1217,18 +1270,21 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
         let line = b"key: $X and more text to copy around\n";
         let big: Vec<u8> = line.iter().copied().cycle().take(size).collect();
         std::fs::write(work.join("big.yml"), &big).unwrap();
-        let mut child = run(&["replace", "big.yml"]);
+        // Killed, silent; or finished before the kill, as a replace does.
+        let mut child = run(&["replace", "big.yml"])
+            .expect(Expect::new().signal(9).or(Expect::new()))
+            .spawn();
         let started = Instant::now();
         let mut seen = Vec::new();
         while started.elapsed() < Duration::from_secs(30) {
             seen = temporaries(&work);
-            if !seen.is_empty() || child.try_wait().unwrap().is_some() {
+            if !seen.is_empty() || child.finished() {
                 break;
             }
             std::thread::sleep(Duration::from_micros(200));
         }
-        let _ = child.kill();
-        let status = child.wait().unwrap();
+        child.kill();
+        let status = child.wait().output.status;
         let left = temporaries(&work);
         if !seen.is_empty() && !status.success() && !left.is_empty() {
             break left;
@@ -1245,12 +1301,7 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     let held = std::fs::File::open(&live).unwrap();
     held.lock().unwrap();
     // The next call in that folder removes the dead writer's file only.
-    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run(&["replace", "small.yml"]).run();
     assert_eq!(
         std::fs::read_to_string(work.join("small.yml")).unwrap(),
         "v=1\n"
@@ -1258,8 +1309,7 @@ fn a_killed_writers_temporary_is_removed_by_the_next_call_in_that_folder() {
     assert_eq!(temporaries(&work), [".shipctl.1.alive000000.tmp"]);
     // Once its writer is gone, it goes too.
     drop(held);
-    let out = run(&["replace", "small.yml"]).wait_with_output().unwrap();
-    assert!(out.status.success());
+    run(&["replace", "small.yml"]).run();
     assert!(temporaries(&work).is_empty(), "{:?}", temporaries(&work));
 }
 
@@ -1280,18 +1330,12 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
         std::fs::Permissions::from_mode(0o500),
     )
     .unwrap();
-    let out = crate::util::command()
-        .args(["copy_file_to_state", "tree"])
+    let mut cmd = crate::util::command();
+    cmd.args(["copy_file_to_state", "tree"])
         .env_clear()
         .env("JOB_STATE", &state)
-        .current_dir(&work)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .current_dir(&work);
+    Test::with(cmd).run();
     assert!(!stale.exists());
     assert_eq!(std::fs::read(state.join("tree/sub/f")).unwrap(), b"x");
     assert!(temporaries(&state).is_empty());
@@ -1302,7 +1346,7 @@ fn a_killed_copys_staging_folder_is_removed_by_the_next_call() {
 
 #[test]
 fn a_mounted_file_in_a_read_only_folder_is_written_in_place() {
-    if !may_run("faults::a_mounted_file_in_a_read_only_folder") {
+    if !crate::util::can_mount() {
         return;
     }
     // put_resource_state has its bytes in memory; replace streams them;
@@ -1343,9 +1387,11 @@ cd "$PWD"
         .env("HOSTC", &host_config)
         .env("BIN", crate::util::bin());
         let before = snapshot(&d);
-        let out = cmd.output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        let said = match name.starts_with("configure_aws") {
+            true => notes(),
+            false => Matcher::from(""),
+        };
+        Test::with(cmd).stderr(said).run();
         let (code, reference) = reference(&w, true);
         assert_eq!(code, 0);
         assert_eq!(

@@ -1,6 +1,6 @@
 //! The lookups and the output contract (issue 2), beyond the shared cases.
 
-use crate::util::Test;
+use crate::util::{Test, contains, matching, pattern};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
@@ -12,58 +12,64 @@ const VERSION_JSON: &str = r#"{
   "propertyBag": {"yml": {"pointer": {"region": "eu-west-1", "n": {"x": [1, 2]}}, "seed": {}}}
 }"#;
 
-/// (command, variable suffix, value in VERSION_JSON)
-const RESOURCE_LOOKUPS: &[(&str, &str, &str)] = &[
-    ("get_resource_id", "ID", "55"),
-    ("get_resource_type", "TYPE", "image"),
-    ("get_resource_operation", "OPERATION", "IN"),
-    ("get_resource_version_name", "VERSIONNAME", "v 1.0"),
-    ("get_resource_version_id", "VERSIONID", "101"),
-    ("get_resource_version_number", "VERSIONNUMBER", "7"),
+/// (command, variable suffix, value in VERSION_JSON, its place there)
+const RESOURCE_LOOKUPS: &[(&str, &str, &str, &str)] = &[
+    ("get_resource_id", "ID", "55", ".resourceId"),
+    ("get_resource_type", "TYPE", "image", ".type"),
+    ("get_resource_operation", "OPERATION", "IN", ".operation"),
+    (
+        "get_resource_version_name",
+        "VERSIONNAME",
+        "v 1.0",
+        ".version.versionName",
+    ),
+    (
+        "get_resource_version_id",
+        "VERSIONID",
+        "101",
+        ".version.versionId",
+    ),
+    (
+        "get_resource_version_number",
+        "VERSIONNUMBER",
+        "7",
+        ".version.versionNumber",
+    ),
 ];
 
 #[test]
 fn every_resource_lookup_set_unset_and_file_fallback() {
-    for (cmd, suffix, in_file) in RESOURCE_LOOKUPS {
+    for (cmd, suffix, in_file, place) in RESOURCE_LOOKUPS {
         let var = format!("MYAPP1_{suffix}");
         // set: the variable wins over the file
         Test::new()
             .file("job/IN/my-app-1/version.json", VERSION_JSON)
             .env(&var, "from-env")
             .args([cmd, &"my-app-1"])
-            .run()
             .stdout("from-env\n")
-            .stderr("")
-            .success();
+            .run();
         // set but empty: still wins
         Test::new()
             .file("job/IN/my-app-1/version.json", VERSION_JSON)
             .env(&var, "")
             .args([cmd, &"my-app-1"])
-            .run()
             .stdout("\n")
-            .success();
+            .run();
         // unset: version.json answers
         Test::new()
             .file("job/IN/my-app-1/version.json", VERSION_JSON)
             .args([cmd, &"my-app-1"])
-            .run()
             .stdout(format!("{in_file}\n"))
-            .stderr("")
-            .success();
+            .run();
         // unset, no file: empty line; strict: exit 1, variable named
-        Test::new()
-            .args([cmd, &"my-app-1"])
-            .run()
-            .stdout("\n")
-            .stderr("")
-            .success();
+        Test::new().args([cmd, &"my-app-1"]).stdout("\n").run();
         Test::new()
             .args(["--strict", cmd, "my-app-1"])
-            .run()
-            .stdout("")
-            .stderr_contains(&format!("${var}"))
-            .exit(1);
+            .stderr(format!(
+                "shipctl: error: nothing found for ${var} (or {place} of version.json)\n"
+            ))
+            .status(1)
+            .run();
     }
 }
 
@@ -72,23 +78,20 @@ fn meta_and_state_fall_back_to_the_folder() {
     let t = Test::new().file("job/OUT/app/version.json", VERSION_JSON);
     let job = t.job();
     t.args(["get_resource_state", "app"])
-        .run()
         .stdout(format!("{}/OUT/app/image\n", job.display()))
-        .success();
+        .run();
     let t = Test::new().file("job/IN/app/version.json", VERSION_JSON);
     let job = t.job();
     t.env("APP_TYPE", "params")
         .args(["get_resource_meta", "app"])
-        .run()
         .stdout(format!("{}/IN/app\n", job.display()))
-        .success();
+        .run();
     let t = Test::new().file("job/IN/app/version.json", VERSION_JSON);
     let job = t.job();
     t.env("APP_TYPE", "params")
         .args(["get_resource_path", "app"])
-        .run()
         .stdout(format!("{}/IN/app/params\n", job.display()))
-        .success();
+        .run();
 }
 
 #[test]
@@ -108,183 +111,237 @@ fn values_are_printed_exactly() {
         Test::new()
             .env("APP_VERSIONNAME", v)
             .args(["get_resource_version_name", "app"])
-            .run()
             .stdout(format!("{v}\n"))
-            .success();
+            .run();
         Test::new()
             .env("APP_INTEGRATION_SECRETKEY", v)
             .args(["get_integration_resource_field", "app", "secretKey"])
-            .run()
             .stdout(format!("{v}\n"))
-            .success();
+            .run();
     }
 }
 
 #[test]
 fn non_utf8_values_are_printed_as_bytes() {
     let value = OsString::from_vec(b"caf\xe9 \xff".to_vec());
-    let out = Test::new()
+    Test::new()
         .env("APP_PARAMS_NAME", value)
         .args(["get_params_resource", "app", "name"])
-        .run()
-        .success();
-    assert_eq!(out.output.stdout, b"caf\xe9 \xff\n");
+        .stdout(b"caf\xe9 \xff\n")
+        .run();
 }
 
 #[test]
 fn params_and_version_keys_from_file() {
     let t = || Test::new().file("job/IN/app/version.json", VERSION_JSON);
     t().args(["get_params_resource", "app", "db_host"])
-        .run()
         .stdout("file-host\n")
-        .success();
+        .run();
     // sanitized match, number as written in the file
     t().args(["get_params_resource", "app", "MIXEDKEY"])
-        .run()
         .stdout("1.50\n")
-        .success();
+        .run();
     t().args(["get_resource_version_key", "app", "versionName"])
-        .run()
         .stdout("v 1.0\n")
-        .success();
+        .run();
     t().args(["get_resource_version_key", "app", "shaData.commitSha"])
-        .run()
         .stdout("abc\n")
-        .success();
+        .run();
     t().args(["get_resource_version_key", "app", "nothing"])
-        .run()
         .stdout("null\n")
-        .success();
+        .run();
     t().args(["get_resource_pointer_key", "app", "n.x[1]"])
-        .run()
         .stdout("2\n")
-        .success();
+        .run();
     t().args(["get_resource_pointer_key", "app", "n"])
-        .run()
         .stdout("{\n  \"x\": [\n    1,\n    2\n  ]\n}\n")
-        .success();
+        .run();
     t().args(["get_resource_pointer_key", "app", "n | keys"])
-        .run()
-        .stdout("")
-        .exit(99);
+        .status(99)
+        .stderr(
+            "shipctl: error: \"n | keys\": jq programs are not supported; PATH must be a plain \
+             path such as a.b[0].c\n",
+        )
+        .run();
     // version.json missing → 99
-    Test::new()
-        .args(["get_resource_version_key", "app", "x"])
-        .run()
-        .stdout("")
-        .exit(99);
+    let t = Test::new();
+    let job = t.job().display().to_string();
+    t.args(["get_resource_version_key", "app", "x"])
+        .status(99)
+        .stderr(format!(
+            "shipctl: error: {job}/IN/app/version.json not found\n"
+        ))
+        .run();
 }
 
 #[test]
 fn malformed_files_exit_1_with_a_message() {
-    Test::new()
-        .file("job/IN/app/version.json", "{\"type\": ")
-        .args(["get_resource_type", "app"])
-        .run()
-        .stdout("")
-        .stderr_contains("version.json")
-        .exit(1);
-    Test::new()
-        .file(
-            "job/IN/app/integration.env",
-            "ok=\"1\"\nbroken=\"never closed\n",
-        )
-        .args(["get_integration_resource_keys", "app"])
-        .run()
-        .stdout("")
-        .stderr_contains("integration.env")
-        .exit(1);
-    Test::new()
-        .file("job/IN/app/integration.json", "[1,")
-        .args(["get_integration_resource_field", "app", "accessKey"])
-        .run()
-        .stdout("")
-        .stderr_contains("integration.json")
-        .exit(1);
+    let t = Test::new().file("job/IN/app/version.json", "{\"type\": ");
+    let job = t.job().display().to_string();
+    t.args(["get_resource_type", "app"])
+        .stderr(format!(
+            "shipctl: error: {job}/IN/app/version.json: malformed JSON at line 1, column 10: \
+             unexpected end of input, expected a JSON value\n"
+        ))
+        .status(1)
+        .run();
+    let t = Test::new().file(
+        "job/IN/app/integration.env",
+        "ok=\"1\"\nbroken=\"never closed\n",
+    );
+    let job = t.job().display().to_string();
+    t.args(["get_integration_resource_keys", "app"])
+        .stderr(format!(
+            "shipctl: error: {job}/IN/app/integration.env:3: unterminated double-quoted value\n"
+        ))
+        .status(1)
+        .run();
+    let t = Test::new().file("job/IN/app/integration.json", "[1,");
+    let job = t.job().display().to_string();
+    t.args(["get_integration_resource_field", "app", "accessKey"])
+        .stderr(format!(
+            "shipctl: error: {job}/IN/app/integration.json: malformed JSON at line 1, column 4: \
+             unexpected end of input, expected a JSON value\n"
+        ))
+        .status(1)
+        .run();
 }
 
 #[test]
 fn explain_traces_without_values() {
     let secret = "s3cr3t-value";
-    let out = Test::new()
-        .file(
-            "job/IN/keys/integration.json",
-            format!("{{\"secretKey\": \"{secret}\"}}"),
-        )
-        .args([
-            "--explain",
-            "get_integration_resource_field",
-            "keys",
-            "secretKey",
-        ])
-        .run()
-        .stdout(format!("{secret}\n"))
-        .success();
-    let err = out.stderr_str();
-    assert!(
-        err.contains("$KEYS_INTEGRATION_SECRETKEY: not set"),
-        "{err}"
+    let t = Test::new().file(
+        "job/IN/keys/integration.json",
+        format!("{{\"secretKey\": \"{secret}\"}}"),
     );
-    assert!(err.contains("integration.json"), "{err}");
-    assert!(!err.contains(secret), "{err}");
-    // the environment variable form
-    let out = Test::new()
-        .env("SHIPCTL_EXPLAIN", "1")
+    let j = t.job().display().to_string();
+    t.args([
+        "--explain",
+        "get_integration_resource_field",
+        "keys",
+        "secretKey",
+    ])
+    .stdout(format!("{secret}\n"))
+    .stderr(format!(
+        "shipctl: explain: $KEYS_META: not set\n\
+         shipctl: explain: $JOB_PATH: set to \"{j}\" (a folder)\n\
+         shipctl: explain: {j}/IN/keys: folder exists\n\
+         shipctl: explain: {j}/IN/keys/integration.json: read\n\
+         shipctl: explain: $KEYS_INTEGRATION_SECRETKEY: not set\n\
+         shipctl: explain: integration.json field \"secretKey\": found (12 bytes)\n"
+    ))
+    .run();
+    // the environment variable form (the folder is looked for first)
+    let t = Test::new();
+    let j = t.job().display().to_string();
+    t.env("SHIPCTL_EXPLAIN", "1")
         .env("KEYS_INTEGRATION_SECRETKEY", secret)
         .args(["get_integration_resource_field", "keys", "secretKey"])
-        .run()
-        .success();
-    assert!(out.stderr_str().contains("set (12 bytes)"));
-    assert!(!out.stderr_str().contains(secret));
+        .stdout(format!("{secret}\n"))
+        .stderr(format!(
+            "shipctl: explain: $KEYS_META: not set\n\
+             shipctl: explain: $JOB_PATH: set to \"{j}\" (a folder)\n\
+             shipctl: explain: {j}/IN/keys: no such folder\n\
+             shipctl: explain: {j}/OUT/keys: no such folder\n\
+             shipctl: explain: {j}/IN/keys/integration.json: no such file\n\
+             shipctl: explain: $KEYS_INTEGRATION_SECRETKEY: set (12 bytes)\n"
+        ))
+        .run();
 }
 
 #[test]
 fn help_and_version_exit_0_on_stdout() {
-    let out = Test::new().args(["--help"]).run().stderr("").success();
-    let help = out.stdout_str();
-    assert!(help.contains("Resource and job information:"), "{help}");
-    assert!(help.contains("get_integration_resource_field"));
-    let out = Test::new()
+    let help = matching(
+        "the help, with its group \"Resource and job information:\" and \
+         get_integration_resource_field",
+        |t| {
+            t.contains("Resource and job information:")
+                && t.contains("get_integration_resource_field")
+        },
+    );
+    Test::new().args(["--help"]).stdout(help).run();
+    Test::new()
         .args(["get_integration_resource_field", "res", "--help"])
-        .run()
-        .success();
-    assert!(out.stdout_str().contains("Example:"));
-    let out = Test::new().args(["--version"]).run().success();
-    assert!(out.stdout_str().starts_with("shipctl "));
+        .stdout(contains("\nExample:\n"))
+        .run();
+    Test::new()
+        .args(["--version"])
+        .stdout(pattern("shipctl 0.1.0 ([..])\n"))
+        .run();
 }
 
 #[test]
 fn usage_errors_exit_99_with_stderr_only() {
-    for args in [
-        &[][..],
-        &["get_resource_id"][..],
-        &["get_resource_id", ""][..],
-        &["get_resource_id", "a", "b"][..],
-        &["no_such_command"][..],
-        &["--no-such-option", "get_resource_id", "a"][..],
+    let help = Test::new()
+        .args(["--help"])
+        .stdout(contains("Usage:"))
+        .run();
+    Test::new()
+        .status(99)
+        .stderr(format!(
+            "shipctl: error: no command given\n\n{}",
+            help.stdout_str()
+        ))
+        .run();
+    let usage = "For more information, try '--help'.\n";
+    for (args, says) in [
+        (
+            &["get_resource_id"][..],
+            format!(
+                "the following required arguments were not provided: <RES>\n\
+                 Usage: shipctl get_resource_id <RES>\n{usage}"
+            ),
+        ),
+        (
+            &["get_resource_id", ""][..],
+            format!("a value is required for '<RES>' but none was supplied\n{usage}"),
+        ),
+        (
+            &["get_resource_id", "a", "b"][..],
+            format!("unexpected argument 'b' found\nUsage: shipctl get_resource_id <RES>\n{usage}"),
+        ),
+        (
+            &["no_such_command"][..],
+            "unknown command 'no_such_command' (`shipctl --help` lists the commands)\n".into(),
+        ),
+        (
+            &["--no-such-option", "get_resource_id", "a"][..],
+            format!(
+                "unexpected argument '--no-such-option' found\n\
+                 Usage: shipctl [OPTIONS] <COMMAND> [ARGS]...\n{usage}"
+            ),
+        ),
     ] {
-        let out = Test::new().args(args).run().stdout("").exit(99);
-        assert!(!out.stderr_str().is_empty(), "{args:?}");
+        Test::new()
+            .args(args)
+            .status(99)
+            .stderr(format!("shipctl: error: {says}"))
+            .run();
     }
 }
 
 #[test]
 fn global_options_after_the_command_are_values() {
+    let warning = |o: &str| {
+        format!(
+            "shipctl: warning: {o} is a global option: it goes before the command \
+             (shipctl {o} COMMAND …); after the command it is an ordinary argument\n"
+        )
+    };
     Test::new()
         .args(["to_uppercase", "--strict"])
-        .run()
         .stdout("--STRICT\n")
-        .success();
+        .stderr(warning("--strict"))
+        .run();
     Test::new()
         .args(["get_resource_name", "--env-file"])
-        .run()
         .stdout("ENVFILE\n")
-        .success();
+        .stderr(warning("--env-file"))
+        .run();
     Test::new()
         .args(["to_uppercase", "--"])
-        .run()
         .stdout("--\n")
-        .success();
+        .run();
 }
 
 #[test]
@@ -295,43 +352,36 @@ fn env_file_values_and_errors() {
             "APP_ID=\"multi\nline\"\nexport APP_TYPE=image\n",
         )
         .args(["--env-file", "job.env", "get_resource_id", "app"])
-        .run()
         .stdout("multi\nline\n")
-        .success();
+        .run();
     Test::new()
         .file("work/job.env", "APP_ID=\"unterminated\n")
         .args(["--env-file=job.env", "get_resource_id", "app"])
-        .run()
-        .stdout("")
-        .stderr_contains("job.env")
-        .exit(1);
+        .stderr("shipctl: error: job.env:2: unterminated double-quoted value\n")
+        .status(1)
+        .run();
 }
 
 #[test]
 fn broken_pipe_exits_quietly() {
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.json");
     let items: Vec<String> = (0..200_000).map(|i| format!("\"item {i}\"")).collect();
     std::fs::write(&big, format!("[{}]", items.join(","))).unwrap();
     let bin = crate::util::bin();
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "'{bin}' get_json_value '{}' | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
-            big.display()
-        ))
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let mut bash = std::process::Command::new("bash");
+    bash.arg("-c").arg(format!(
+        "'{bin}' get_json_value '{}' | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        big.display()
+    ));
+    // shipctl's status, then nothing on stderr.
+    Test::with(bash).stdout("0\n").run();
 }
 
 #[test]
 fn example_job_environment_answers() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = crate::util::command()
+    Test::new()
         .current_dir(root)
         .args([
             "--env-file",
@@ -340,15 +390,10 @@ fn example_job_environment_answers() {
             "my-aws-keys-1",
             "accessKey",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "AKIAEXAMPLEEXAMPLE01\n"
-    );
-    let out = crate::util::command()
+        .stdout("AKIAEXAMPLEEXAMPLE01\n")
+        .run();
+    Test::new()
         .current_dir(root)
-        .env_remove("PRODCLUSTER_META")
         .args([
             "--env-file",
             "examples/job/job.env",
@@ -356,7 +401,6 @@ fn example_job_environment_answers() {
             "prod-cluster",
             "namespace.name",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "web\n");
+        .stdout("web\n")
+        .run();
 }

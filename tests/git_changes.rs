@@ -55,10 +55,8 @@ fn merge_lists_both_sides() {
         "--commit-range",
         "base..HEAD",
     ])
-    .run()
     .stdout("src/a.txt\ntop.txt\n")
-    .stderr("")
-    .success();
+    .run();
 }
 
 #[test]
@@ -76,9 +74,8 @@ fn merge_commit_against_its_first_parent() {
         "--path=repo",
         "--commit-range=HEAD^1..HEAD",
     ])
-    .run()
     .stdout("lib/new.txt\n")
-    .success();
+    .run();
 }
 
 #[test]
@@ -96,9 +93,8 @@ fn rename_lists_the_new_name_raw_with_spaces() {
         "--path=repo",
         "--commit-range=base..HEAD",
     ])
-    .run()
     .stdout("dir with space/renamed “q”.txt\ntab\there.txt\n")
-    .success();
+    .run();
 }
 
 #[test]
@@ -118,9 +114,8 @@ fn directories_only_with_spaces_and_depth() {
             "--commit-range=base..HEAD",
             "--directories-only",
         ])
-        .run()
         .stdout("dir with space/\ndir with space/sub/\n")
-        .success();
+        .run();
     Test::new()
         .args([
             "get_git_changes",
@@ -129,9 +124,8 @@ fn directories_only_with_spaces_and_depth() {
             "--depth",
             "1",
         ])
-        .run()
         .stdout("dir with space\ntop.txt\n")
-        .success();
+        .run();
 }
 
 #[test]
@@ -158,9 +152,8 @@ fn pull_request_range_from_version_json() {
     .unwrap();
     t.env("REPO_STATE", &dir)
         .args(["get_git_changes", "--resource=repo"])
-        .run()
         .stdout("src/a.txt\n")
-        .success();
+        .run();
 }
 
 /// A pull request as the platform clones it: `work/repo` is a clone of a
@@ -272,12 +265,10 @@ fn pull_request_from_the_resource_variables() {
         if let Some(v) = base {
             t = t.env("MYREPO1_BASE_BRANCH", v);
         }
-        let o = t.args(["get_git_changes", "--resource=my-repo.1"]).run();
-        assert_eq!(
-            (o.stdout_str().as_str(), o.stderr_str().as_str(), o.code()),
-            (*want, "", 0),
-            "{is_pr:?} {base:?} {extra}"
-        );
+        // (is_pr, base, extra) = ({is_pr:?}, {base:?}, {extra})
+        t.args(["get_git_changes", "--resource=my-repo.1"])
+            .stdout(*want)
+            .run();
     }
 }
 
@@ -296,25 +287,27 @@ fn pull_request_variables_are_get_resource_env_s() {
         ("MYREPO1_IS_PULL_REQUEST", "true"),
         ("MYREPO1_BASE_BRANCH", "main"),
     ];
-    let mut t2 = Test::new();
-    for (k, v) in env {
-        t2 = t2.env(k, v);
-    }
-    t2.args(["get_resource_env", "my-repo.1", "is_pull_request"])
-        .run()
+    Test::new()
+        .envs(env)
+        .args(["get_resource_env", "my-repo.1", "is_pull_request"])
         .stdout("true\n")
-        .stderr("")
-        .success();
-    let mut t = t;
-    for (k, v) in env {
-        t = t.env(k, v);
-    }
-    t.args(["--explain", "get_git_changes", "--resource", "my-repo.1"])
-        .run()
+        .run();
+    let j = t.job().display().to_string();
+    t.envs(env)
+        .args(["--explain", "get_git_changes", "--resource", "my-repo.1"])
         .stdout("lib/b.txt\nsrc/a.txt\n")
-        .stderr_contains("shipctl: explain: $MYREPO1_IS_PULL_REQUEST: set")
-        .stderr_contains("shipctl: explain: $MYREPO1_BASE_BRANCH: set")
-        .success();
+        .stderr(format!(
+            "shipctl: explain: $MYREPO1_STATE: set to \"{}\" (a folder)\n\
+             shipctl: explain: $MYREPO1_IS_PULL_REQUEST: set (4 bytes)\n\
+             shipctl: explain: $MYREPO1_BASE_BRANCH: set (4 bytes)\n\
+             shipctl: explain: $MYREPO1_COMMIT: not set\n\
+             shipctl: explain: $MYREPO1_META: not set\n\
+             shipctl: explain: $JOB_PATH: set to \"{j}\" (a folder)\n\
+             shipctl: explain: {j}/IN/my-repo.1: folder exists\n\
+             shipctl: explain: {j}/IN/my-repo.1/version.json: read\n",
+            repo.display()
+        ))
+        .run();
 }
 
 /// Without version.json, the variables and `$<R>_COMMIT` are enough for a
@@ -328,10 +321,8 @@ fn pull_request_without_version_json() {
         .env("MYREPO1_BASE_BRANCH", "main")
         .env("MYREPO1_COMMIT", &head)
         .args(["get_git_changes", "--resource=my-repo.1", "--depth=1"])
-        .run()
         .stdout("lib\nsrc\n")
-        .stderr("")
-        .success();
+        .run();
 }
 
 /// A pull request without a base branch anywhere is not guessed.
@@ -347,15 +338,14 @@ fn pull_request_without_base_branch_is_99() {
     t.env("MYREPO1_STATE", &repo)
         .env("MYREPO1_IS_PULL_REQUEST", "true")
         .args(["get_git_changes", "--resource=my-repo.1"])
-        .run()
-        .stdout("")
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: error: resource my-repo.1 is a pull request but names no base branch: \
              $MYREPO1_BASE_BRANCH is not set (or empty) and {} has no shaData.pullRequestBaseBranch; \
              give --commit-range=R\n",
             version.display()
         ))
-        .exit(99);
+        .status(99)
+        .run();
 }
 
 #[test]
@@ -365,14 +355,13 @@ fn resource_without_version_json_is_99() {
     let version = t.job().join("IN/repo/version.json");
     t.env("REPO_STATE", &dir)
         .args(["get_git_changes", "--resource", "repo"])
-        .run()
-        .stdout("")
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: error: no commit for resource repo: {} was not found and $REPO_COMMIT is not set; \
              give --commit-range=R\n",
             version.display()
         ))
-        .exit(99);
+        .status(99)
+        .run();
 }
 
 #[test]
@@ -380,9 +369,14 @@ fn usage_errors() {
     let t = Test::new();
     let _ = repo(&t);
     t.args(["get_git_changes", "--commit-range=a..b"])
-        .run()
-        .stdout("")
-        .exit(99);
+        .status(99)
+        .stderr(
+            "shipctl: error: the following required arguments were not provided: \
+             <--path <DIR>|--resource <RES>>\n\
+             Usage: shipctl get_git_changes --commit-range <R> <--path <DIR>|--resource <RES>>\n\
+             For more information, try '--help'.\n",
+        )
+        .run();
     let t = Test::new();
     let _ = repo(&t);
     t.args([
@@ -390,9 +384,9 @@ fn usage_errors() {
         "--path=repo",
         "--commit-range=--output=x",
     ])
-    .run()
-    .stdout("")
-    .exit(99);
+    .status(99)
+    .stderr("shipctl: error: commit range \"--output=x\" looks like an option\n")
+    .run();
     let t = Test::new();
     let _ = repo(&t);
     t.args([
@@ -401,7 +395,10 @@ fn usage_errors() {
         "--commit-range=base..HEAD",
         "--depth=x",
     ])
-    .run()
-    .stdout("")
-    .exit(99);
+    .status(99)
+    .stderr(
+        "shipctl: error: invalid value 'x' for '--depth <N>': invalid digit found in string\n\
+         For more information, try '--help'.\n",
+    )
+    .run();
 }

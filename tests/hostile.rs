@@ -6,14 +6,19 @@
 //! `shipctl: …` lines with one error line when it fails, leave no temporary
 //! file, and — when it fails — leave every file byte for byte as it was.
 //!
+//! Every run goes through the test harness, whose [`Expect`] states that
+//! contract (status, stdout and stderr together).
+//!
 //! Deterministic: the seed is printed; `SHIPCTL_HOSTILE_SEED=N` replays a
-//! run, `SHIPCTL_HOSTILE_CASES=N` sets how many layouts are tried (default
-//! 300, and never more than 60 s).
+//! run. Bounded by count and by wall time, whichever ends first:
+//! `SHIPCTL_HOSTILE_CASES=N` layouts (default 300) within
+//! `SHIPCTL_HOSTILE_SECS` seconds (default 5).
 
 use crate::faults::{Node, Snapshot, diff, snapshot};
+use crate::util::{Expect, Matcher, Test, matching};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -362,6 +367,37 @@ fn temporaries(s: &Snapshot) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The output contract of every run (issue 9): exit 0 with only
+/// `shipctl:` lines on stderr, none an error (and nothing on stdout for a
+/// command that does not print), or a documented failure status with
+/// exactly one `shipctl: error:` line among `shipctl:` lines and nothing on
+/// stdout. Never a signal.
+fn contract(prints: bool) -> Expect {
+    fn said(errors: usize) -> Matcher {
+        let name = match errors {
+            0 => "only whole `shipctl: ` lines, none an error",
+            _ => "only whole `shipctl: ` lines, exactly one `shipctl: error: `",
+        };
+        matching(name, move |t| {
+            (t.is_empty() || t.ends_with('\n'))
+                && t.lines().all(|l| l.starts_with("shipctl: "))
+                && t.lines()
+                    .filter(|l| l.starts_with("shipctl: error: "))
+                    .count()
+                    == errors
+        })
+    }
+    let stdout = match prints {
+        true => matching("what it prints", |_| true),
+        false => Matcher::from(""),
+    };
+    let mut contract = Expect::new().stdout(stdout).stderr(said(0));
+    for code in [1, 82, 99, 100] {
+        contract = contract.or(Expect::new().status(code).stderr(said(1)));
+    }
+    contract
+}
+
 /// Run one layout; `Err` says what broke the contract.
 fn one(case: &Case, rng: &mut Rng) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
@@ -395,13 +431,8 @@ fn one(case: &Case, rng: &mut Rng) -> Result<String, String> {
         layout.push(format!("{}={shape:?}", used.path));
     }
     let before = state_of(root);
-    let mut child = crate::util::command()
+    let mut run = Test::at(root)
         .args(case.args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", root.join("home"))
-        .env("LANG", "C.UTF-8")
-        .env("JOB_PATH", root.join("job"))
         .env("JOB_STATE", root.join("job/state"))
         .env("JOB_PREVIOUS_STATE", root.join("job/prev"))
         .env("JOB_NAME", "myjob")
@@ -409,20 +440,13 @@ fn one(case: &Case, rng: &mut Rng) -> Result<String, String> {
         .env("DST_TYPE", "image")
         .env("TFRES_TYPE", "state")
         .env("X", "1")
-        .current_dir(root.join("work"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .expect(contract(case.prints))
+        .spawn();
     let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
+    while !run.finished() {
         if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
+            run.kill();
+            let _ = run.try_wait();
             return Err(format!(
                 "{} hung with {}",
                 case.args.join(" "),
@@ -430,33 +454,15 @@ fn one(case: &Case, rng: &mut Rng) -> Result<String, String> {
             ));
         }
         std::thread::sleep(Duration::from_millis(2));
-    };
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let what = format!(
-        "{} with {}: status {status}, stderr {stderr:?}",
-        case.args.join(" "),
-        layout.join(" ")
-    );
-    let Some(code) = status.code() else {
-        return Err(format!("killed by a signal: {what}"));
-    };
-    if ![0, 1, 82, 99, 100].contains(&code) {
-        return Err(format!("undocumented exit status: {what}"));
     }
-    if stderr.lines().any(|l| !l.starts_with("shipctl: ")) {
-        return Err(format!("a stderr line that is not shipctl's: {what}"));
+    let (out, verdict) = run.try_wait();
+    let status = out.output.status;
+    let what = format!("{} with {}", case.args.join(" "), layout.join(" "));
+    if let Err(report) = verdict {
+        return Err(format!("{what}: the output contract is broken:\n{report}"));
     }
-    let errors = stderr
-        .lines()
-        .filter(|l| l.starts_with("shipctl: error: "))
-        .count();
-    if (code != 0) != (errors == 1) || errors > 1 {
-        return Err(format!("want one error line exactly when it fails: {what}"));
-    }
-    if !case.prints && !out.stdout.is_empty() {
-        return Err(format!("stdout not empty: {what}"));
-    }
+    let code = status.code().unwrap();
+    let what = format!("{what}: status {status}, stderr {:?}", out.stderr_str());
     let after = state_of(root);
     let left = temporaries(&after);
     if !left.is_empty() {
@@ -487,6 +493,12 @@ fn hostile_layouts_never_crash_hang_or_half_write() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(300);
+    let budget = Duration::from_secs(
+        std::env::var("SHIPCTL_HOSTILE_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5),
+    );
     eprintln!("hostile layouts: seed {seed} (SHIPCTL_HOSTILE_SEED={seed} replays it)");
     let mut rng = Rng(seed);
     let cases = cases();
@@ -494,7 +506,7 @@ fn hostile_layouts_never_crash_hang_or_half_write() {
     let mut failures = Vec::new();
     let mut codes = std::collections::BTreeMap::new();
     let mut ran = 0;
-    while ran < count && started.elapsed() < Duration::from_secs(60) {
+    while ran < count && started.elapsed() < budget {
         let case = &cases[rng.below(cases.len())];
         match one(case, &mut rng) {
             Ok(code) => *codes.entry(code).or_insert(0) += 1,
@@ -502,7 +514,10 @@ fn hostile_layouts_never_crash_hang_or_half_write() {
         }
         ran += 1;
     }
-    eprintln!("hostile layouts: {ran} runs, exit statuses {codes:?}");
+    eprintln!(
+        "hostile layouts: {ran} runs in {:.1}s, exit statuses {codes:?}",
+        started.elapsed().as_secs_f64()
+    );
     assert!(
         failures.is_empty(),
         "seed {seed}: {} of {ran} layouts broke the contract:\n{}",

@@ -1,16 +1,10 @@
 //! `jdk set VERSION` (issues 6, 10 item 13): fake JDK folders in a temporary
 //! JVM folder (`SHIPCTL_JVM_DIR`), the printed lines evaluated by real
 //! shells, and `jdk set <TAB>` through the real completion scripts.
-use crate::util::Test;
+use crate::util::{Test, have};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
-
-/// Is `program` installed? Without it a test is skipped, with a line on
-/// stderr — and fails under `CI=true`, where it must be there.
-pub fn have(program: &str, test: &str) -> bool {
-    crate::util::have(program, test)
-}
 
 /// A fake JDK whose `java` prints its folder name.
 fn fake_jdk(root: &Path, name: &str) {
@@ -51,12 +45,10 @@ fn prints_export_lines() {
         .env("SHIPCTL_JVM_DIR", &r)
         .env("PATH", format!("{r}/java-11-openjdk-amd64/bin:/usr/bin:/bin"))
         .args(["jdk", "set", "openjdk17"])
-        .run()
         .stdout(format!(
             "export JAVA_HOME='{quoted}/java-17-openjdk-amd64'\nexport PATH='{quoted}/java-17-openjdk-amd64/bin:/usr/bin:/bin'\n"
         ))
-        .stderr("")
-        .success();
+        .run();
 }
 
 #[test]
@@ -69,23 +61,19 @@ fn fish_and_powershell_formats() {
         .env("SHIPCTL_JVM_DIR", &r)
         .env("PATH", "/usr/bin:/bin")
         .args(["jdk", "set", "oraclejdk21", "--format", "fish"])
-        .run()
         .stdout(format!(
             "set -gx JAVA_HOME '{fish}'\nset -gx PATH '{fish}/bin:/usr/bin:/bin'\n"
         ))
-        .stderr("")
-        .success();
+        .run();
     let ps = home.replace('\'', "''");
     Test::new()
         .env("SHIPCTL_JVM_DIR", &r)
         .env("PATH", "/usr/bin:/bin")
         .args(["jdk", "--format=powershell", "set", "oraclejdk21"])
-        .run()
         .stdout(format!(
             "$Env:JAVA_HOME = '{ps}'\n$Env:PATH = '{ps}/bin:/usr/bin:/bin'\n"
         ))
-        .stderr("")
-        .success();
+        .run();
 }
 
 /// Switch twice in each real shell (bash, dash, zsh with `eval`; fish with
@@ -112,33 +100,21 @@ fn every_shell_switches_java() {
         ("zsh", posix),
         ("fish", fish),
     ] {
-        if !have(shell, "every_shell_switches_java") {
+        if !have(shell) {
             continue;
         }
         for (version, folder) in cases {
-            let out = Command::new(shell)
-                .arg("-c")
+            let mut cmd = Command::new(shell);
+            cmd.arg("-c")
                 .arg(script)
                 .env_clear()
                 .env("SHIPCTL", crate::util::bin())
                 .env("V", version)
                 .env("SHIPCTL_JVM_DIR", &r)
-                .env("PATH", "/usr/bin:/bin")
-                .output()
-                .unwrap();
-            assert_eq!(
-                (
-                    String::from_utf8_lossy(&out.stdout).as_ref(),
-                    String::from_utf8_lossy(&out.stderr).as_ref(),
-                    out.status.code()
-                ),
-                (
-                    format!("{r}/{folder}\njava of {folder}\n").as_str(),
-                    "",
-                    Some(0)
-                ),
-                "{shell} {version}"
-            );
+                .env("PATH", "/usr/bin:/bin");
+            Test::with(cmd)
+                .stdout(format!("{r}/{folder}\njava of {folder}\n"))
+                .run();
         }
     }
 }
@@ -146,14 +122,15 @@ fn every_shell_switches_java() {
 #[test]
 fn older_form_without_set() {
     let dir = jvm_root();
-    let o = Test::new()
+    let home = root(&dir).replace('\'', "'\\''") + "/jdk-21";
+    Test::new()
         .env("SHIPCTL_JVM_DIR", root(&dir))
+        .env("PATH", "/usr/bin:/bin")
         .args(["jdk", "oraclejdk21"])
-        .run()
-        .stderr("")
-        .success();
-    assert!(o.stdout_str().starts_with("export JAVA_HOME='"));
-    assert!(o.stdout_str().contains("/jdk-21'\n"));
+        .stdout(format!(
+            "export JAVA_HOME='{home}'\nexport PATH='{home}/bin:/usr/bin:/bin'\n"
+        ))
+        .run();
 }
 
 /// Issue 10 item 13: every version the original's images had (openjdk and
@@ -189,13 +166,11 @@ fn versions_by_rule_not_by_list() {
             .env("SHIPCTL_JVM_DIR", &r)
             .env("PATH", "/bin")
             .args(["jdk", "set", version])
-            .run()
             .stdout(format!(
                 "export JAVA_HOME='{0}'\nexport PATH='{0}/bin:/bin'\n",
                 home.display()
             ))
-            .stderr("")
-            .success();
+            .run();
     }
 }
 
@@ -246,10 +221,10 @@ fn errors_list_the_installed_jdks() {
         Test::new()
             .env("SHIPCTL_JVM_DIR", &r)
             .args(args.iter().copied())
-            .run()
             .stdout(FAILS)
-            .stderr(&format!("shipctl: error: {message}\n"))
-            .exit(99);
+            .stderr(format!("shipctl: error: {message}\n"))
+            .status(99)
+            .run();
     }
     // Nothing installed, or no JVM folder at all.
     let empty = tempfile::tempdir().unwrap();
@@ -258,31 +233,50 @@ fn errors_list_the_installed_jdks() {
         Test::new()
             .env("SHIPCTL_JVM_DIR", jvm)
             .args(["jdk", "set", "x"])
-            .run()
             .stdout(FAILS)
-            .stderr(&format!(
+            .stderr(format!(
                 "shipctl: error: unknown JDK \"x\": a VERSION is openjdkN or oraclejdkN with N 7 or more (installed in {}: none)\n",
                 jvm.display()
             ))
-            .exit(99);
+            .status(99)
+            .run();
     }
 }
 
 #[test]
 fn usage_errors_of_clap_fail_the_eval_too() {
     let dir = jvm_root();
-    for args in [
-        &["jdk", "set", "openjdk17", "extra"][..],
-        &["jdk"],
-        &["jdk", "set", "openjdk17", "--format", "csh"],
+    let usage = "For more information, try '--help'.\n";
+    for (args, says) in [
+        (
+            &["jdk", "set", "openjdk17", "extra"][..],
+            format!(
+                "unexpected argument 'extra' found\n\
+                 Usage: shipctl jdk [OPTIONS] <set|VERSION> [VERSION]\n{usage}"
+            ),
+        ),
+        (
+            &["jdk"],
+            format!(
+                "the following required arguments were not provided: <set|VERSION>\n\
+                 Usage: shipctl jdk <set|VERSION> [VERSION]\n{usage}"
+            ),
+        ),
+        (
+            &["jdk", "set", "openjdk17", "--format", "csh"],
+            format!(
+                "invalid value 'csh' for '--format <FORMAT>' [possible values: sh, fish, \
+                 powershell]\n  tip: a similar value exists: 'fish'\n{usage}"
+            ),
+        ),
     ] {
-        let o = Test::new()
+        Test::new()
             .env("SHIPCTL_JVM_DIR", root(&dir))
             .args(args.iter().copied())
-            .run()
             .stdout(FAILS)
-            .exit(99);
-        assert!(o.stderr_str().contains("error:"), "{args:?}");
+            .stderr(format!("shipctl: error: {says}"))
+            .status(99)
+            .run();
     }
 }
 
@@ -294,49 +288,44 @@ fn tab_completes_the_installed_jdks() {
     let r = root(&dir);
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let bin_dir = crate::util::bin_dir();
-    let shell = |program: &str, script: String| {
-        let out = Command::new(program)
-            .args(["-c", &script])
+    let shell = |program: &str, script: String, want: String| {
+        let mut cmd = Command::new(program);
+        cmd.args(["-c", &script])
             .env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
             .env("SHIPCTL_JVM_DIR", &r)
-            .env("LANG", "C.UTF-8")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{program}: {out:?}");
-        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{program}");
-        String::from_utf8(out.stdout).unwrap()
+            .env("LANG", "C.UTF-8");
+        Test::with(cmd).stdout(want).run();
     };
-    if have("bash", "tab_completes_the_installed_jdks") {
-        let bash = |words: &str, cword: usize| {
+    if have("bash") {
+        let bash = |words: &str, cword: usize, want: String| {
             shell(
                 "bash",
                 format!(
                     "source '{}'\nCOMP_WORDS=({words})\nCOMP_CWORD={cword}\n_shipctl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
                     scripts.join("shipctl.bash").display()
                 ),
+                want,
             )
         };
-        assert_eq!(
-            bash("shipctl jdk set ''", 3),
-            INSTALLED.replace(", ", "\n") + "\n"
+        bash(
+            "shipctl jdk set ''",
+            3,
+            INSTALLED.replace(", ", "\n") + "\n",
         );
-        assert_eq!(bash("shipctl jdk set ora", 3), "oraclejdk8\noraclejdk21\n");
-        assert_eq!(bash("shipctl jdk ''", 2), "set\n");
+        bash("shipctl jdk set ora", 3, "oraclejdk8\noraclejdk21\n".into());
+        bash("shipctl jdk ''", 2, "set\n".into());
     }
-    if have("fish", "tab_completes_the_installed_jdks") {
-        let out = shell(
+    if have("fish") {
+        shell(
             "fish",
             format!(
                 "source '{}'; complete -C 'shipctl jdk set open'",
                 scripts.join("shipctl.fish").display()
             ),
-        );
-        assert_eq!(
-            out,
             format!(
                 "openjdk8\t{r}/java-1.8.0-openjdk-1.8.0.292.b10-1.el7_9.x86_64\nopenjdk11\t{r}/java-11-openjdk-amd64\nopenjdk17\t{r}/java-17-openjdk-amd64\n"
-            )
+            ),
         );
     }
 }

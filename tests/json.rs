@@ -3,12 +3,12 @@
 //! does (issue 11), and a seeded, time-bounded differential test against the
 //! real `jq -r`.
 //!
-//! The differential test runs for `SHIPCTL_DIFF_SECS` seconds (default 3),
-//! or exactly `SHIPCTL_DIFF_CASES` cases; `SHIPCTL_DIFF_SEED` repeats a run
+//! The differential test runs for `SHIPCTL_DIFF_SECS` seconds (default 3,
+//! and at most 2000 cases), or exactly `SHIPCTL_DIFF_CASES` cases; `SHIPCTL_DIFF_SEED` repeats a run
 //! (the seed is printed on stderr with the counts). Every difference must be
 //! one of README.md's "Differences from jq".
 
-use crate::util::{Test, have, shipctl};
+use crate::util::{Expect, Matcher, Test, have, matching, pattern};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -17,77 +17,65 @@ use std::time::{Duration, Instant};
 // ---- issue 10, items 1–6: the minimal inputs ------------------------------
 
 /// `get_json_value f [PATH]` on a file holding `doc`.
-fn json_value(doc: &[u8], path: Option<&str>) -> crate::util::Outcome {
+fn json_value(doc: &[u8], path: Option<&str>) -> Test {
     let mut args = vec!["get_json_value", "f.json"];
     args.extend(path);
-    Test::new().file("work/f.json", doc).args(args).run()
+    Test::new().file("work/f.json", doc).args(args)
 }
 
 #[test]
 fn lone_surrogate_escape_is_a_replacement_character() {
     json_value(b"\"\\udc00\"", None)
         .stdout(b"\xef\xbf\xbd\n")
-        .stderr("")
-        .success();
+        .run();
     // a lone high surrogate too (jq 1.7; jq 1.6 refuses it: README)
     json_value(b"[\"\\ud800\", \"\\ud800\\u0041\"]", None)
         .stdout("[\n  \"\u{fffd}\",\n  \"\u{fffd}A\"\n]\n")
-        .stderr("")
-        .success();
+        .run();
 }
 
 #[test]
 fn invalid_utf8_is_replaced_as_jq_does() {
     json_value(b"\"\xed\xa0\x80\"", None)
         .stdout(b"\xef\xbf\xbd\n")
-        .stderr("")
-        .success();
+        .run();
     json_value(b"{\"a\xff\": \"\xc0\x80\"}", None)
         .stdout("{\n  \"a\u{fffd}\": \"\u{fffd}\u{fffd}\"\n}\n")
-        .stderr("")
-        .success();
+        .run();
 }
 
 #[test]
 fn a_key_with_invalid_bytes_is_selected_by_its_replaced_form() {
     json_value(b"{\"k\xff\":5}", Some("[\"k\u{fffd}\"]"))
         .stdout("5\n")
-        .stderr("")
-        .success();
+        .run();
     json_value(b"{\"k\xff\":5}", Some("[\"k\\ufffd\"]"))
         .stdout("5\n")
-        .stderr("")
-        .success();
+        .run();
 }
 
 #[test]
 fn an_index_beyond_64_bits_is_null() {
     for path in ["[99999999999999999999]", "[-99999999999999999999]"] {
-        json_value(b"[1]\n", Some(path))
-            .stdout("null\n")
-            .stderr("")
-            .success();
+        json_value(b"[1]\n", Some(path)).stdout("null\n").run();
     }
     json_value(b"{}", Some("[99999999999999999999]"))
-        .stdout("")
         .stderr("shipctl: error: f.json: Cannot index object with number\n")
-        .exit(1);
+        .status(1)
+        .run();
 }
 
 #[test]
 fn a_negative_index_fails_only_on_what_it_selects() {
     let deep = format!("{}1{}", "[".repeat(514), "]".repeat(514));
     let doc = format!("[{deep},1]");
-    json_value(doc.as_bytes(), Some("[-1]"))
-        .stdout("1\n")
-        .stderr("")
-        .success();
+    json_value(doc.as_bytes(), Some("[-1]")).stdout("1\n").run();
     json_value(doc.as_bytes(), Some("[-2]"))
-        .stdout("")
         .stderr(
             "shipctl: error: f.json: the JSON value at the path is nested too deeply (more than 512 levels)\n",
         )
-        .exit(1);
+        .status(1)
+        .run();
 }
 
 /// `shipctl get_json_value FILE PATH`, which must finish within `kib` KiB of
@@ -95,41 +83,31 @@ fn a_negative_index_fails_only_on_what_it_selects() {
 /// address space: under a runner (qemu-aarch64, whose JIT alone reserves
 /// 128 MB) the runner's memory counts too, and stays well under the limits
 /// below (measured: 27 and 61 MB, native 11 and 45 MB; the whole-tree
-/// reader of before took 150 and 170 MB). `None` when GNU time is missing.
-fn within_memory(file: &Path, path: &str, kib: u64) -> Option<std::process::Output> {
+/// reader of before took 150 and 170 MB). The run's stderr must be GNU
+/// time's one line and nothing else. `None` (a skip) when GNU time is
+/// missing.
+fn within_memory(file: &Path, path: &str, kib: u64) -> Option<Test> {
     const TIME: &str = "/usr/bin/time";
     if !Path::new(TIME).exists() {
-        crate::util::unavailable(
-            "json::within_memory",
-            "GNU time (/usr/bin/time) is not installed",
-        );
+        crate::util::skip("GNU time (/usr/bin/time) is not installed");
         return None;
     }
-    let mut out = Command::new(TIME)
-        .args(["-f", "%M"])
-        .arg(crate::util::bin())
+    let mut time = Command::new(TIME);
+    time.args(["-f", "%M"])
+        .args(crate::util::runner().into_iter().flatten())
+        .arg(crate::util::binary())
         .arg("get_json_value")
         .arg(file)
-        .arg(path)
-        .output()
-        .unwrap();
-    // GNU time's line is the last of stderr.
-    let text = String::from_utf8(std::mem::take(&mut out.stderr)).unwrap();
-    let (stderr, peak) = text
-        .trim_end()
-        .rsplit_once('\n')
-        .unwrap_or(("", text.trim_end()));
-    let peak: u64 = peak
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("GNU time: {text}"));
-    assert!(peak <= kib, "peak resident memory {peak} KiB > {kib} KiB");
-    out.stderr = if stderr.is_empty() {
-        Vec::new()
-    } else {
-        format!("{stderr}\n").into_bytes()
-    };
-    Some(out)
+        .arg(path);
+    let peak = matching(
+        format!("only GNU time's line: a peak resident memory <= {kib} KiB"),
+        move |text| {
+            text.strip_suffix('\n')
+                .and_then(|line| line.trim().parse::<u64>().ok())
+                .is_some_and(|peak| peak <= kib)
+        },
+    );
+    Some(Test::with(time).stderr(peak))
 }
 
 #[test]
@@ -147,13 +125,10 @@ fn a_negative_index_keeps_only_what_it_can_still_select() {
     }
     doc.push_str("7]");
     std::fs::write(&file, doc).unwrap();
-    let Some(out) = within_memory(&file, &format!("[-{n}]"), 48 * 1024) else {
+    let Some(test) = within_memory(&file, &format!("[-{n}]"), 48 * 1024) else {
         return;
     };
-    assert_eq!(
-        (out.status.code(), &out.stdout[..], &out.stderr[..]),
-        (Some(0), &b"1\n"[..], &b""[..])
-    );
+    test.stdout("1\n").run();
 }
 
 #[test]
@@ -169,27 +144,20 @@ fn a_repeated_key_inside_a_printed_value_does_not_load_a_tree() {
     }
     doc.push_str("\"k1\": 5}}");
     std::fs::write(&file, &doc).unwrap();
-    let Some(out) = within_memory(&file, "o", 96 * 1024) else {
+    // the first position, the last value
+    let printed = matching(
+        "the object from its first key, \"k1\" at its first place with the last value",
+        |text| {
+            text.starts_with(
+                "{\n  \"k0\": {\n    \"v\": 0,\n    \"s\": \"t0\"\n  },\n  \"k1\": 5,\n  \"k2\": {\n",
+            ) && text.matches("\"k1\"").count() == 1
+                && text.ends_with("\n  }\n}\n")
+        },
+    );
+    let Some(test) = within_memory(&file, "o", 96 * 1024) else {
         return;
     };
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stderr.is_empty());
-    let text = String::from_utf8(out.stdout).unwrap();
-    // the first position, the last value
-    assert!(
-        text.starts_with(
-            "{\n  \"k0\": {\n    \"v\": 0,\n    \"s\": \"t0\"\n  },\n  \"k1\": 5,\n  \"k2\": {\n"
-        ),
-        "{}",
-        &text[..200]
-    );
-    assert_eq!(text.matches("\"k1\"").count(), 1);
-    assert!(text.ends_with("\n  }\n}\n"));
+    test.stdout(printed).run();
 }
 
 // ---- issue 11: every lookup prints as get_json_value does -----------------
@@ -230,51 +198,33 @@ fn lookups_print_values_as_get_json_value_does() {
             .file("job/IN/res/integration.json", &integration)
             .file("job/integrations/int/integration.json", &integration);
         let (root, job) = (t.root().to_path_buf(), t.job());
-        let run = |args: &[&str]| {
-            let out = shipctl(&root)
+        let run = |args: &[&str], want: Matcher| {
+            Test::at(&root)
                 .env("JOB_INTEGRATIONS", job.join("integrations"))
                 .args(args)
-                .output()
-                .unwrap();
-            assert_eq!(
-                (out.status.code(), String::from_utf8_lossy(&out.stderr)),
-                (Some(0), "".into()),
-                "{args:?}"
-            );
-            out.stdout
+                .stdout(want)
+                .run()
+                .output
+                .stdout
         };
         let v = job.join("IN/res/version.json");
         let i = job.join("IN/res/integration.json");
         let (v, i) = (v.to_str().unwrap(), i.to_str().unwrap());
-        let want = run(&["get_json_value", v, "version.propertyBag.v"]);
-        let shown = String::from_utf8_lossy(value);
-        assert_eq!(
-            run(&["get_resource_version_key", "res", "v"]),
-            want,
-            "{shown}"
+        let printed = matching("one value and a newline", |t| t.ends_with('\n'));
+        let want = run(&["get_json_value", v, "version.propertyBag.v"], printed);
+        run(&["get_resource_version_key", "res", "v"], want[..].into());
+        run(&["get_resource_pointer_key", "res", "v"], want[..].into());
+        run(&["get_params_resource", "res", "p"], want[..].into());
+        run(&["get_json_value", i, "field"], want[..].into());
+        run(
+            &["get_integration_resource", "res", "field"],
+            want[..].into(),
         );
-        assert_eq!(
-            run(&["get_resource_pointer_key", "res", "v"]),
-            want,
-            "{shown}"
+        run(
+            &["get_integration_resource_field", "res", "field"],
+            want[..].into(),
         );
-        assert_eq!(run(&["get_params_resource", "res", "p"]), want, "{shown}");
-        assert_eq!(run(&["get_json_value", i, "field"]), want, "{shown}");
-        assert_eq!(
-            run(&["get_integration_resource", "res", "field"]),
-            want,
-            "{shown}"
-        );
-        assert_eq!(
-            run(&["get_integration_resource_field", "res", "field"]),
-            want,
-            "{shown}"
-        );
-        assert_eq!(
-            run(&["get_integration_field", "int", "field"]),
-            want,
-            "{shown}"
-        );
+        run(&["get_integration_field", "int", "field"], want[..].into());
     }
 }
 
@@ -654,9 +604,12 @@ fn same_number_line(x: &[u8], y: &[u8]) -> bool {
     xc == yc && value(&x).is_some() && value(&x) == value(&y)
 }
 
+/// The most cases of a run bounded by time (`SHIPCTL_DIFF_SECS`).
+const MAX_CASES: u64 = 2000;
+
 #[test]
 fn differential_against_jq() {
-    if !have("jq", "differential_against_jq") {
+    if !have("jq") {
         return;
     }
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
@@ -673,13 +626,20 @@ fn differential_against_jq() {
     };
     let t = Test::new();
     let file = t.work().join("d.json");
+    // The output contract (stdout is compared with jq's below): stderr
+    // empty on success; one error line, nothing on stdout, exit 1 on failure.
+    let contract = Expect::new()
+        .stdout(matching("what jq prints (compared below)", |_| true))
+        .or(Expect::new()
+            .status(1)
+            .stderr(pattern("shipctl: error: [..]\n")));
     let start = Instant::now();
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     let mut undocumented = Vec::new();
     let mut n = 0u64;
     while match cases {
         Some(c) => n < c,
-        None => start.elapsed() < budget,
+        None => start.elapsed() < budget && n < MAX_CASES,
     } {
         n += 1;
         g.high_surrogate = false;
@@ -700,22 +660,16 @@ fn differential_against_jq() {
             .arg(&file)
             .output()
             .unwrap();
-        let mut cmd = shipctl(t.root());
-        cmd.arg("get_json_value").arg(&file);
-        cmd.args(ours_path.iter());
-        let ours = cmd.output().unwrap();
+        let (ours, verdict) = Test::at(t.root())
+            .arg("get_json_value")
+            .arg(&file)
+            .args(ours_path.iter())
+            .expect(contract.clone())
+            .try_run();
+        let ours = ours.output;
         let ok = (ours.status.success(), jq.status.success());
-        // the output contract: stderr empty on success, one line on failure
         let err = String::from_utf8_lossy(&ours.stderr);
-        let contract = match ok.0 {
-            true => err.is_empty(),
-            false => {
-                ours.stdout.is_empty()
-                    && err.starts_with("shipctl: error: ")
-                    && err.matches('\n').count() == 1
-                    && ours.status.code() == Some(1)
-            }
-        };
+        let contract = verdict.is_ok();
         // what kind of error each one reports
         let kind = |e: &str| match () {
             _ if e.contains("Cannot index") => "index",

@@ -1,7 +1,7 @@
 //! `notify` (issue 6) against real servers on 127.0.0.1 started here: an
 //! HTTP server that records every request, and an IRC server that answers
 //! the login with a welcome (001) and records the lines it is sent.
-use crate::util::{Outcome, Test};
+use crate::util::{Matcher, Outcome, Test, contains};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -173,10 +173,16 @@ fn slack(server: &Server, recipients: Value) -> Test {
     )
 }
 
-/// A failure that says what went wrong and hides every secret.
+/// The progress line of one message (what, to which host), sent with the
+/// default timeout.
+fn sending(what: &str, host: &str) -> String {
+    format!("shipctl: notify: sending {what} to {host} (waiting up to 30 s)\n")
+}
+
+/// A failure (exit 1) that says what went wrong and hides every secret.
 #[track_caller]
-fn failed_without_secrets(o: Outcome, secrets: &[&str]) -> Outcome {
-    let o = o.exit(1).stdout("");
+fn failed_without_secrets(t: Test, stderr: impl Into<Matcher>, secrets: &[&str]) -> Outcome {
+    let o = t.status(1).stderr(stderr).run();
     let err = o.stderr_str();
     for s in secrets {
         assert!(!err.contains(s), "stderr shows secret {s:?}: {err}");
@@ -193,9 +199,11 @@ fn slack_one_request_per_recipient_with_exact_bodies() {
     let text = "Deployed \"v1\"\nwith \\ and ünïcode ✓ </tag>";
     slack(&server, json!(["#dev", "@alice"]))
         .args(["notify", "note", "--text", text, "--pretext=Pre"])
-        .run()
-        .stdout("")
-        .success();
+        .stderr(
+            sending("message for #dev", &server.host)
+                + &sending("message for @alice", &server.host),
+        )
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     for (req, channel) in reqs.iter().zip(["#dev", "@alice"]) {
@@ -219,8 +227,8 @@ fn slack_recipient_option_sends_once() {
     let server = Server::ok("ok");
     slack(&server, json!(["#dev", "#ops"]))
         .args(["notify", "note", "-recipient", "#only"])
-        .run()
-        .success();
+        .stderr(sending("message for #only", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].json()["channel"], "#only");
@@ -231,8 +239,8 @@ fn slack_without_recipients_sends_once_with_empty_channel_and_defaults() {
     let server = Server::ok("ok");
     slack(&server, json!([]))
         .args(["notify", "note"])
-        .run()
-        .success();
+        .stderr(sending("message", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     let body = reqs[0].json();
@@ -258,8 +266,8 @@ fn slack_run_ci_default_text() {
         .env("REPO_FULL_NAME", "org/repo")
         .env("BRANCH", "main")
         .args(["notify", "note"])
-        .run()
-        .success();
+        .stderr(sending("message", &server.host))
+        .run();
     assert_eq!(
         server.requests()[0].json()["attachments"][0]["text"],
         "[org/repo:main] <https://ci.example/b/42|Build#42>"
@@ -272,16 +280,18 @@ fn other_job_type_needs_text() {
     slack(&server, json!([]))
         .env("JOB_TYPE", "release")
         .args(["notify", "note"])
-        .run()
-        .stdout("")
-        .stderr_contains("--text")
-        .exit(99);
+        .stderr(
+            "shipctl: error: no --text (or NOTIFY_TEXT), and JOB_TYPE \"release\" has no default \
+             text (runSh and runCI have one)\n",
+        )
+        .status(99)
+        .run();
     assert!(server.requests().is_empty());
     slack(&server, json!([]))
         .env("JOB_TYPE", "release")
         .args(["notify", "note", "--text=hi"])
-        .run()
-        .success();
+        .stderr(sending("message", &server.host))
+        .run();
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -332,8 +342,8 @@ fn options_three_ways_and_environment_defaults() {
             .env("NOTIFY_COLOR", "#999")
             .args(["notify", "note"])
             .args(args.iter().copied())
-            .run()
-            .success();
+            .stderr(sending("message for #c", &server.host))
+            .run();
     }
     // Environment defaults, the command line winning.
     slack(&server, json!(["#c"]))
@@ -343,8 +353,8 @@ fn options_three_ways_and_environment_defaults() {
         .env("NOTIFY_USERNAME", "envuser")
         .env("NOTIFY_PRETEXT", "P")
         .args(["notify", "note", "--username", "U"])
-        .run()
-        .success();
+        .stderr(sending("message for #c", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 5);
     for req in reqs {
@@ -359,31 +369,53 @@ fn options_three_ways_and_environment_defaults() {
 #[test]
 fn unknown_option_or_missing_value_is_a_usage_error() {
     let server = Server::ok("ok");
-    for args in [
-        &["--icon-url=x"][..],
-        &["--text"],
-        &["--Text=x"],
-        &["stray"],
+    let more = "For more information, try '--help'.\n";
+    for (args, says) in [
+        (
+            &["--icon-url=x"][..],
+            format!(
+                "unexpected argument '--icon-url' found\n  tip: a similar argument exists: \
+                 '--icon_url'\nUsage: shipctl notify --icon_url <URL> <RES>\n{more}"
+            ),
+        ),
+        (
+            &["--text"],
+            format!("a value is required for '--text <TEXT>' but none was supplied\n{more}"),
+        ),
+        (
+            &["--Text=x"],
+            format!(
+                "unexpected argument '--Text' found\n  tip: a similar argument exists: \
+                 '--text'\nUsage: shipctl notify --text <TEXT> <RES>\n{more}"
+            ),
+        ),
+        (
+            &["stray"],
+            format!(
+                "unexpected argument 'stray' found\nUsage: shipctl notify [OPTIONS] <RES>\n{more}"
+            ),
+        ),
     ] {
         slack(&server, json!(["#c"]))
             .args(["notify", "note"])
             .args(args.iter().copied())
-            .run()
-            .stdout("")
-            .exit(99);
+            .stderr(format!("shipctl: error: {says}"))
+            .status(99)
+            .run();
     }
     assert!(server.requests().is_empty());
 }
 
 #[test]
 fn help_anywhere() {
+    let help = Test::new()
+        .args(["notify", "--help"])
+        .stdout(contains("--attach-file"))
+        .run();
     Test::new()
         .args(["notify", "note", "--text", "x", "-h"])
-        .run()
-        .success()
-        .stderr("");
-    let o = Test::new().args(["notify", "--help"]).run().success();
-    assert!(o.stdout_str().contains("--attach-file"));
+        .stdout(help.stdout_str())
+        .run();
 }
 
 #[test]
@@ -393,8 +425,8 @@ fn payload_file_is_sent_as_is_once() {
     slack(&server, json!(["#a", "#b"]))
         .file("work/p.json", payload)
         .args(["notify", "note", "-payload", "p.json"])
-        .run()
-        .success();
+        .stderr(sending("message", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].body_text(), payload);
@@ -402,16 +434,19 @@ fn payload_file_is_sent_as_is_once() {
 
     slack(&server, json!([]))
         .args(["notify", "note", "--payload=missing.json"])
-        .run()
-        .stderr_contains("missing.json")
-        .exit(99);
+        .stderr("shipctl: error: payload file missing.json not found\n")
+        .status(99)
+        .run();
     slack(&server, json!([]))
         .file("work/bad.json", "{nope")
         .env("NOTIFY_PAYLOAD", "bad.json")
         .args(["notify", "note"])
-        .run()
-        .stderr_contains("not valid JSON")
-        .exit(99);
+        .stderr(
+            "shipctl: error: payload file bad.json is not valid JSON: malformed JSON at line 1, \
+             column 2: expected '\"' or '}'\n",
+        )
+        .status(99)
+        .run();
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -428,9 +463,8 @@ fn webhook_body_and_authorization_header() {
             json!({"recipients": ["ops@example.com", "dev@example.com"]}),
         )
         .args(["notify", "note", "--text=hi \"you\"", "--pretext=p"])
-        .run()
-        .stdout("")
-        .success();
+        .stderr(sending("message for ops@example.com", &server.host) + &sending("message for dev@example.com", &server.host))
+        .run();
     }
     let reqs = server.requests();
     assert_eq!(reqs.len(), 4);
@@ -461,8 +495,8 @@ fn webhook_fields_from_the_environment_first() {
     )
     .env("NOTE_INTEGRATION_WEBHOOKURL", format!("{}/env", server.url))
     .args(["notify", "note", "--text=x"])
-    .run()
-    .success();
+    .stderr(sending("message", &server.host))
+    .run();
     assert!(other.requests().is_empty());
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
@@ -510,9 +544,12 @@ fn newrelic_looks_up_the_app_id_then_records_the_deployment() {
             "--description=d \"1\"",
             "--changelog=c",
         ])
-        .run()
         .stdout("Deployment Id: 987\n")
-        .success();
+        .stderr(
+            sending("the lookup of application \"my app\"", &server.host)
+                + &sending("the deployment of application 123", &server.host),
+        )
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     let get = &reqs[0];
@@ -542,9 +579,9 @@ fn newrelic_with_app_id_posts_only() {
         .env("NOTIFY_TYPE", "deployment")
         .env("NOTIFY_REVISION", "r1")
         .args(["notify", "note", "-appId", "55", "-username", "bob"])
-        .run()
         .stdout("Deployment Id: 987\n")
-        .success();
+        .stderr(sending("the deployment of application 55", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/v2/applications/55/deployments.json");
@@ -562,16 +599,18 @@ fn newrelic_usage_errors_send_nothing() {
             &["--type=deployment", "--revision=r"][..],
             "--appId or --appName",
         ),
-        (&["--appId=1", "--revision=r"], "--type"),
+        (
+            &["--appId=1", "--revision=r"],
+            "--type (e.g. --type=deployment)",
+        ),
         (&["--appId=1", "--type=deployment"], "--revision"),
     ] {
         newrelic(&server)
             .args(["notify", "note"])
             .args(args.iter().copied())
-            .run()
-            .stdout("")
-            .stderr_contains(says)
-            .exit(99);
+            .stderr(format!("shipctl: error: NewRelic needs {says}\n"))
+            .status(99)
+            .run();
     }
     assert!(server.requests().is_empty());
 }
@@ -593,20 +632,30 @@ fn newrelic_unknown_app_and_answer_without_id() {
             "--type=deployment",
             "--revision=r",
         ])
-        .run()
-        .stderr_contains("ghost")
-        .exit(99);
-    assert_eq!(server.requests().len(), 1);
-    let o = newrelic(&server)
-        .args([
-            "notify",
-            "note",
-            "--appId=1",
-            "--type=deployment",
-            "--revision=r",
-        ])
+        .stderr(
+            sending("the lookup of application \"ghost\"", &server.host)
+                + "shipctl: error: no NewRelic application named \"ghost\"\n",
+        )
+        .status(99)
         .run();
-    failed_without_secrets(o, &["NRAK-TOKEN"]).stderr_contains("nope");
+    assert_eq!(server.requests().len(), 1);
+    let t = newrelic(&server).args([
+        "notify",
+        "note",
+        "--appId=1",
+        "--type=deployment",
+        "--revision=r",
+    ]);
+    let says = format!(
+        "shipctl: error: NewRelic ({}) answered without a deployment id (HTTP 200): \
+         {{\"error\":\"nope\"}}\n",
+        server.host
+    );
+    failed_without_secrets(
+        t,
+        sending("the deployment of application 1", &server.host) + &says,
+        &["NRAK-TOKEN"],
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -635,9 +684,9 @@ fn airbrake_deploy() {
             "--revision=abc",
             "--version=1.2.3",
         ])
-        .run()
         .stdout("{\"id\":\"1\"}\n")
-        .success();
+        .stderr(sending("the deploy of project 77", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, "POST");
@@ -656,9 +705,8 @@ fn airbrake_project_from_the_first_recipient() {
     airbrake(&server, json!(["314", "999"]))
         .env("NOTIFY_TYPE", "deploy")
         .args(["notify", "note"])
-        .run()
-        .stdout("")
-        .success();
+        .stderr(sending("the deploy of project 314", &server.host))
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/api/v4/projects/314/deploys");
@@ -668,17 +716,28 @@ fn airbrake_project_from_the_first_recipient() {
 fn airbrake_usage_errors() {
     let server = Server::ok("");
     for (recipients, args, says) in [
-        (json!(["1"]), &["--project-id=1"][..], "--type"),
-        (json!(["1"]), &["--type=deployment"], "deployment"),
-        (json!([]), &["--type=deploy"], "--project-id"),
+        (
+            json!(["1"]),
+            &["--project-id=1"][..],
+            "Airbrake needs --type deploy",
+        ),
+        (
+            json!(["1"]),
+            &["--type=deployment"],
+            "unsupported --type \"deployment\" for Airbrake (only deploy)",
+        ),
+        (
+            json!([]),
+            &["--type=deploy"],
+            "no Airbrake project id: give --project-id or a recipient in the resource",
+        ),
     ] {
         airbrake(&server, recipients)
             .args(["notify", "note"])
             .args(args.iter().copied())
-            .run()
-            .stdout("")
-            .stderr_contains(says)
-            .exit(99);
+            .stderr(format!("shipctl: error: {says}\n"))
+            .status(99)
+            .run();
     }
     assert!(server.requests().is_empty());
 }
@@ -723,9 +782,12 @@ fn jira_issue_with_attachment() {
             "--attach-file",
             "build log.txt",
         ])
-        .run()
         .stdout("{\"id\":\"10001\",\"key\":\"OPS-7\"}\n[{\"filename\":\"build log.txt\"}]\n")
-        .success();
+        .stderr(
+            sending("the new issue", &server.host)
+                + &sending("build log.txt for issue OPS-7", &server.host),
+        )
+        .run();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     let basic = "Basic Ym9iOkpJUkEtVE9LRU4="; // bob:JIRA-TOKEN
@@ -760,7 +822,11 @@ fn jira_issue_with_attachment() {
 fn jira_names_each_missing_thing_and_sends_nothing() {
     let server = jira_server();
     let full = ["--project-id=OPS", "--type=Bug", "--summary=S"];
-    for (skip, says) in [(0, "--project-id"), (1, "--type"), (2, "--summary")] {
+    for (skip, says) in [
+        (0, "--project-id (the project key)"),
+        (1, "--type (the issue type, e.g. Bug)"),
+        (2, "--summary"),
+    ] {
         let args: Vec<&str> = full
             .iter()
             .enumerate()
@@ -770,17 +836,16 @@ fn jira_names_each_missing_thing_and_sends_nothing() {
         jira(&server)
             .args(["notify", "note"])
             .args(args)
-            .run()
-            .stdout("")
-            .stderr_contains(says)
-            .exit(99);
+            .stderr(format!("shipctl: error: Jira needs {says}\n"))
+            .status(99)
+            .run();
     }
     jira(&server)
         .args(["notify", "note", "--attach-file=nope.txt"])
         .args(full)
-        .run()
-        .stderr_contains("nope.txt")
-        .exit(99);
+        .stderr("shipctl: error: --attach-file nope.txt: no such file\n")
+        .status(99)
+        .run();
     job(
         "jira",
         json!({"url": server.url, "username": "bob"}),
@@ -788,9 +853,12 @@ fn jira_names_each_missing_thing_and_sends_nothing() {
     )
     .args(["notify", "note"])
     .args(full)
-    .run()
-    .stderr_contains("token")
-    .exit(99);
+    .stderr(
+        "shipctl: error: no token in the integration of resource note \
+         ($NOTE_INTEGRATION_TOKEN or integration.json)\n",
+    )
+    .status(99)
+    .run();
     assert!(server.requests().is_empty());
 }
 
@@ -801,21 +869,23 @@ fn jira_names_each_missing_thing_and_sends_nothing() {
 fn resource_must_be_a_notification() {
     Test::new()
         .args(["notify", "note", "--text=x"])
-        .run()
-        .stdout("")
         .stderr("shipctl: error: resource data not found for note\n")
-        .exit(99);
+        .status(99)
+        .run();
     Test::new()
         .env("NOTE_TYPE", "params")
         .args(["notify", "note"])
-        .run()
-        .stderr_contains("not notification")
-        .exit(99);
+        .stderr("shipctl: error: resource note is of type \"params\", not notification\n")
+        .status(99)
+        .run();
     job("email", json!({}), json!({}))
         .args(["notify", "note", "--text=x"])
-        .run()
-        .stderr_contains("\"email\"")
-        .exit(99);
+        .stderr(
+            "shipctl: error: unsupported notification integration \"email\" of note (Slack, \
+             slackKey, webhook, webhookV2, newRelicKey, airBrakeKey, jira; or method irc)\n",
+        )
+        .status(99)
+        .run();
 }
 
 // ---------------------------------------------------------------------------
@@ -824,50 +894,60 @@ fn resource_must_be_a_notification() {
 #[test]
 fn http_500_fails_with_the_host_only() {
     let server = Server::start(|_| Reply::Status(500, "{\"err\":\"boom\"}".into()));
-    let o = slack(&server, json!(["#a", "#b"]))
-        .args(["notify", "note", "--text=x"])
-        .run();
-    let o = failed_without_secrets(o, &[SLACK_PATH, "SeCrEt"]);
-    let err = o.stderr_str();
-    assert!(err.contains(&server.host), "{err}");
-    assert!(err.contains("HTTP 500"), "{err}");
+    let h = &server.host;
+    let boom = format!("shipctl: error: POST to {h} failed: HTTP 500: {{\"err\":\"boom\"}}\n");
+    let t = slack(&server, json!(["#a", "#b"])).args(["notify", "note", "--text=x"]);
+    failed_without_secrets(
+        t,
+        sending("message for #a", h) + &boom,
+        &[SLACK_PATH, "SeCrEt"],
+    );
     // The first failure stops the run.
     assert_eq!(server.requests().len(), 1);
 
-    let o = airbrake(&server, json!([]))
-        .args(["notify", "note", "--type=deploy", "--project-id=1"])
-        .run();
-    failed_without_secrets(o, &["AB-KEY"]).stderr_contains("HTTP 500");
+    let t =
+        airbrake(&server, json!([])).args(["notify", "note", "--type=deploy", "--project-id=1"]);
+    failed_without_secrets(
+        t,
+        sending("the deploy of project 1", h) + &boom,
+        &["AB-KEY"],
+    );
 
-    let o = jira(&server)
-        .args([
-            "notify",
-            "note",
-            "--project-id=A",
-            "--type=B",
-            "--summary=C",
-        ])
-        .run();
-    failed_without_secrets(o, &["JIRA-TOKEN", "Ym9iOkpJUkEtVE9LRU4="]).stderr_contains("HTTP 500");
+    let t = jira(&server).args([
+        "notify",
+        "note",
+        "--project-id=A",
+        "--type=B",
+        "--summary=C",
+    ]);
+    failed_without_secrets(
+        t,
+        sending("the new issue", h) + &boom,
+        &["JIRA-TOKEN", "Ym9iOkpJUkEtVE9LRU4="],
+    );
 }
 
 #[test]
 fn a_server_that_never_answers_times_out() {
     let server = Server::start(|_| Reply::Hang);
     let start = Instant::now();
-    let o = slack(&server, json!([]))
+    let t = slack(&server, json!([]))
         .env("SHIPCTL_NOTIFY_TIMEOUT", "1")
-        .args(["notify", "note", "--text=x"])
-        .run();
+        .args(["notify", "note", "--text=x"]);
+    let h = &server.host;
+    failed_without_secrets(
+        t,
+        format!(
+            "shipctl: notify: sending message to {h} (waiting up to 1 s)\n\
+             shipctl: error: POST to {h} failed: timed out after 1 s\n"
+        ),
+        &[SLACK_PATH, "SeCrEt"],
+    );
     assert!(
         start.elapsed() < Duration::from_secs(8),
         "{:?}",
         start.elapsed()
     );
-    let o = failed_without_secrets(o, &[SLACK_PATH, "SeCrEt"]);
-    let err = o.stderr_str();
-    assert!(err.contains("timed out"), "{err}");
-    assert!(err.contains(&server.host), "{err}");
 }
 
 #[test]
@@ -876,14 +956,19 @@ fn a_closed_port_fails() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let o = job(
+    let t = job(
         "webhook",
         json!({"webhookUrl": format!("http://127.0.0.1:{port}/x/SeCrEt?k=SeCrEt")}),
         json!({}),
     )
-    .args(["notify", "note", "--text=x"])
-    .run();
-    failed_without_secrets(o, &["SeCrEt"]).stderr_contains(&format!("127.0.0.1:{port}"));
+    .args(["notify", "note", "--text=x"]);
+    let h = format!("127.0.0.1:{port}");
+    failed_without_secrets(
+        t,
+        sending("message", &h)
+            + &format!("shipctl: error: POST to {h} failed: Connection refused (os error 111)\n"),
+        &["SeCrEt"],
+    );
 }
 
 #[test]
@@ -894,10 +979,9 @@ fn a_webhook_url_that_is_not_http_is_refused() {
         json!({}),
     )
     .args(["notify", "note", "--text=x"])
-    .run()
-    .stdout("")
-    .stderr_contains("webhookUrl")
-    .exit(99);
+    .stderr("shipctl: error: the webhookUrl of resource note is not an http:// or https:// URL\n")
+    .status(99)
+    .run();
 }
 
 // ---------------------------------------------------------------------------
@@ -974,11 +1058,11 @@ fn irc_waits_for_the_welcome_and_sends_each_line() {
     let irc = Irc::start(true);
     let a = format!("127.0.0.1:{}#dev", irc.port);
     let b = format!("127.0.0.1:{}#ops", irc.port);
+    let host = format!("127.0.0.1:{}", irc.port);
     irc_job(json!([a, b]))
         .args(["notify", "note"])
-        .run()
-        .stdout("")
-        .success();
+        .stderr(sending("message for #dev", &host) + &sending("message for #ops", &host))
+        .run();
     let user = whoami();
     let lines = irc.lines();
     assert_eq!(lines.len(), 2, "one connection per recipient: {lines:?}");
@@ -1011,8 +1095,11 @@ fn irc_options_and_multi_line_text() {
             "--password=pw",
             "--text=one\ntwo",
         ])
-        .run()
-        .success();
+        .stderr(sending(
+            "message for #chan",
+            &format!("127.0.0.1:{}", irc.port),
+        ))
+        .run();
     let lines = irc.lines();
     assert_eq!(lines.len(), 1);
     assert_eq!(
@@ -1034,13 +1121,19 @@ fn irc_options_and_multi_line_text() {
 fn irc_without_a_welcome_times_out() {
     let irc = Irc::start(false);
     let start = Instant::now();
-    let o = irc_job(json!([format!("127.0.0.1:{}#dev", irc.port)]))
+    let t = irc_job(json!([format!("127.0.0.1:{}#dev", irc.port)]))
         .env("SHIPCTL_NOTIFY_TIMEOUT", "1")
-        .args(["notify", "note", "--password=hunter2"])
-        .run();
+        .args(["notify", "note", "--password=hunter2"]);
+    let h = format!("127.0.0.1:{}", irc.port);
+    failed_without_secrets(
+        t,
+        format!(
+            "shipctl: notify: sending message for #dev to {h} (waiting up to 1 s)\n\
+             shipctl: error: IRC server {h}: no welcome (001) within 1 s\n"
+        ),
+        &["hunter2"],
+    );
     assert!(start.elapsed() < Duration::from_secs(8));
-    let o = failed_without_secrets(o, &["hunter2"]);
-    assert!(o.stderr_str().contains("001"), "{}", o.stderr_str());
     // Nothing past the login was sent.
     let lines = irc.lines();
     assert_eq!(lines[0].len(), 3, "{lines:?}");
@@ -1048,17 +1141,31 @@ fn irc_without_a_welcome_times_out() {
 
 #[test]
 fn irc_bad_recipients_are_usage_errors() {
-    for r in [json!(["irc.example.net"]), json!(["#dev"]), json!([])] {
+    for (r, says) in [
+        (
+            json!(["irc.example.net"]),
+            "no channel in IRC recipient \"irc.example.net\" (expected server[:port]#channel)",
+        ),
+        (
+            json!(["#dev"]),
+            "no server in IRC recipient \"#dev\" (expected server[:port]#channel)",
+        ),
+        (
+            json!([]),
+            "no IRC recipient: give --recipient server#channel or recipients in resource note",
+        ),
+    ] {
         irc_job(r)
             .args(["notify", "note"])
-            .run()
-            .stdout("")
-            .exit(99);
+            .status(99)
+            .stderr(format!("shipctl: error: {says}\n"))
+            .run();
     }
     irc_job(json!(["127.0.0.1:1#dev"]))
         .args(["notify", "note", "--username=a\nQUIT"])
-        .run()
-        .exit(99);
+        .status(99)
+        .stderr("shipctl: error: --username holds a control character, which IRC cannot carry\n")
+        .run();
 }
 
 // ---------------------------------------------------------------------------
@@ -1070,13 +1177,11 @@ fn one_line_per_recipient_before_each_wait() {
     let h = &server.host;
     slack(&server, json!(["#a", "#b"]))
         .args(["notify", "note", "--text=x"])
-        .run()
-        .stdout("")
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: notify: sending message for #a to {h} (waiting up to 30 s)\n\
              shipctl: notify: sending message for #b to {h} (waiting up to 30 s)\n"
         ))
-        .success();
+        .run();
     // No recipient: one message; the timeout shown is the one in force.
     job(
         "webhook",
@@ -1085,31 +1190,26 @@ fn one_line_per_recipient_before_each_wait() {
     )
     .env("SHIPCTL_NOTIFY_TIMEOUT", "2.5")
     .args(["notify", "note", "--text=x"])
-    .run()
-    .stdout("")
-    .stderr(&format!(
+    .stderr(format!(
         "shipctl: notify: sending message to {h} (waiting up to 2.5 s)\n"
     ))
-    .success();
+    .run();
     // IRC: per recipient, before the welcome is awaited.
     let irc = Irc::start(true);
     let a = format!("127.0.0.1:{}#dev", irc.port);
     irc_job(json!([a]))
         .args(["notify", "note"])
-        .run()
-        .stdout("")
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: notify: sending message for #dev to 127.0.0.1:{} (waiting up to 30 s)\n",
             irc.port
         ))
-        .success();
+        .run();
 }
 
 /// The line is on stderr while the server has not answered yet: the server
 /// holds the request until the test has read it.
 #[test]
 fn the_line_comes_while_the_server_is_silent() {
-    use std::io::BufRead;
     use std::sync::mpsc;
     let (tx, rx) = mpsc::channel::<()>();
     let rx = Mutex::new(rx);
@@ -1117,32 +1217,18 @@ fn the_line_comes_while_the_server_is_silent() {
         let _ = rx.lock().unwrap().recv_timeout(Duration::from_secs(20));
         Reply::Status(200, "ok".into())
     });
-    let t = slack(&server, json!(["#a"]));
-    let mut child = crate::util::shipctl(t.root())
-        .env("NOTE_TYPE", "notification")
-        .env("JOB_TYPE", "runSh")
-        .env("JOB_NAME", "deploy-job")
-        .args(["notify", "note", "--text=x"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    // Read while the request is held: nothing has been answered yet.
-    assert_eq!(
-        line,
-        format!(
-            "shipctl: notify: sending message for #a to {} (waiting up to 30 s)\n",
-            server.host
-        )
+    let line = format!(
+        "shipctl: notify: sending message for #a to {} (waiting up to 30 s)\n",
+        server.host
     );
+    let mut run = slack(&server, json!(["#a"]))
+        .args(["notify", "note", "--text=x"])
+        .stderr(&line)
+        .spawn();
+    // Read while the request is held: nothing has been answered yet.
+    assert_eq!(run.stderr_line(), line);
     assert!(server.requests().is_empty());
     tx.send(()).unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!((rest.as_str(), out.status.code()), ("", Some(0)));
+    run.wait();
     assert_eq!(server.requests().len(), 1);
 }

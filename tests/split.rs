@@ -36,30 +36,26 @@ fn report(suites: &[(&str, &str)]) -> String {
 fn no_test_files_is_a_warning_and_fails_under_strict() {
     project(&[])
         .args(["split_tests", "spec", "*_test.rb", "reports"])
-        .run()
-        .stdout("")
         .stderr(
             "shipctl: warning: split_tests: no test files: nothing under spec matches \"*_test.rb\"; \
              this shard gets none (a test runner given no files may run the whole suite)\n",
         )
-        .success();
+        .run();
     project(&[])
         .args(["--strict", "split_tests", "spec", "*_test.rb", "reports"])
-        .run()
-        .stdout("")
         .stderr(
             "shipctl: error: split_tests: no test files: nothing under spec matches \"*_test.rb\"\n",
         )
-        .exit(1);
+        .status(1)
+        .run();
     project(&[])
         .env("SHIPCTL_STRICT", "1")
         .args(["split_tests", "spec", "*_test.rb", "reports"])
-        .run()
-        .stdout("")
         .stderr(
             "shipctl: error: split_tests: no test files: nothing under spec matches \"*_test.rb\"\n",
         )
-        .exit(1);
+        .status(1)
+        .run();
 }
 
 /// A mistyped reports folder gives an unweighted split: said, and a
@@ -69,13 +65,12 @@ fn missing_reports_folder_is_a_warning_and_fails_under_strict() {
     let timed = report(&[("spec/a_spec.rb", "3")]);
     project(&[("shippable/testresults/r.xml", &timed)])
         .args(["split_tests", "spec", "*_spec.rb", "shippable/testresult"])
-        .run()
         .stdout(ALL)
         .stderr(
             "shipctl: warning: split_tests: reports folder shippable/testresult not found; \
              every test file gets the same weight\n",
         )
-        .success();
+        .run();
     project(&[])
         .args([
             "--strict",
@@ -84,10 +79,9 @@ fn missing_reports_folder_is_a_warning_and_fails_under_strict() {
             "*_spec.rb",
             "shippable/testresult",
         ])
-        .run()
-        .stdout("")
         .stderr("shipctl: error: split_tests: reports folder shippable/testresult not found\n")
-        .exit(1);
+        .status(1)
+        .run();
 }
 
 /// A reports folder without a single `*.xml`, or with none readable.
@@ -95,33 +89,30 @@ fn missing_reports_folder_is_a_warning_and_fails_under_strict() {
 fn reports_folder_without_a_report() {
     project(&[("reports/summary.txt", "3 passed")])
         .args(["split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
         .stdout(ALL)
         .stderr(
             "shipctl: warning: split_tests: no JUnit XML report (*.xml) under reports; \
              every test file gets the same weight\n",
         )
-        .success();
+        .run();
     project(&[("reports/summary.txt", "3 passed")])
         .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
-        .stdout("")
         .stderr("shipctl: error: split_tests: no JUnit XML report (*.xml) under reports\n")
-        .exit(1);
-    let out = project(&[("reports/r.xml", "<testsuites><testsuite")])
+        .status(1)
+        .run();
+    // The cause is said twice: quick-xml's error shows its source in its
+    // own text too, and `{:#}` adds the source again (src/commands/split.rs;
+    // reported, not fixed here).
+    project(&[("reports/r.xml", "<testsuites><testsuite")])
         .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
-        .stdout("")
-        .exit(1);
-    let err = out.stderr_str();
-    assert!(
-        err.starts_with("shipctl: warning: report reports/r.xml skipped: malformed XML")
-            && err.ends_with(
-                "\nshipctl: error: split_tests: the one report under reports could not be read\n"
-            )
-            && err.lines().count() == 2,
-        "{err}"
-    );
+        .status(1)
+        .stderr(
+            "shipctl: warning: report reports/r.xml skipped: malformed XML: syntax error: tag not \
+             closed: `>` not found before end of input: tag not closed: `>` not found before end \
+             of input\n\
+             shipctl: error: split_tests: the one report under reports could not be read\n",
+        )
+        .run();
 }
 
 /// Reports that time none of the files (filepaths from another project, or
@@ -134,18 +125,16 @@ fn reports_that_time_no_file() {
                (1 read; a <testsuite filepath> must be the file's path or end with /<path>)";
     project(&[("reports/r.xml", &other)])
         .args(["split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
         .stdout(ALL)
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: warning: split_tests: {why}; every test file gets the same weight\n"
         ))
-        .success();
+        .run();
     project(&[("reports/r.xml", &other)])
         .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
-        .stdout("")
-        .stderr(&format!("shipctl: error: split_tests: {why}\n"))
-        .exit(1);
+        .stderr(format!("shipctl: error: split_tests: {why}\n"))
+        .status(1)
+        .run();
 }
 
 /// Some files untimed (new tests have no time until they have run once):
@@ -162,22 +151,20 @@ fn some_untimed_files_are_counted_not_fatal() {
             .env("SHIPPABLE_JOB_COUNT", "2")
             .args(strict)
             .args(["split_tests", "spec", "*_spec.rb", "reports"])
-            .run()
             .stdout("spec/b_spec.rb\nspec/models/c_spec.rb\n")
             .stderr(warning)
-            .success();
+            .run();
     }
     project(&[("reports/r.xml", &some)])
         .args(["--explain", "split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
         .stdout(ALL)
-        .stderr(&format!(
+        .stderr(format!(
             "shipctl: explain: $SHIPPABLE_JOB_NUMBER: not set\n\
              shipctl: explain: $SHIPPABLE_JOB_COUNT: not set\n\
              shipctl: explain: spec/models/c_spec.rb: no time in the reports\n\
              {warning}"
         ))
-        .success();
+        .run();
     // Every file timed: not a word.
     let all = report(&[
         ("spec/a_spec.rb", "6"),
@@ -186,10 +173,8 @@ fn some_untimed_files_are_counted_not_fatal() {
     ]);
     project(&[("reports/r.xml", &all)])
         .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
         .stdout(ALL)
-        .stderr("")
-        .success();
+        .run();
 }
 
 /// More shards than files: the shards left without a file say so (their
@@ -206,20 +191,16 @@ fn a_shard_without_files_says_so() {
             .env("SHIPPABLE_JOB_NUMBER", n.to_string())
             .env("SHIPPABLE_JOB_COUNT", "4")
             .args(["split_tests", "spec", "*_spec.rb", "reports"])
-            .run()
             .stdout(want)
-            .stderr("")
-            .success();
+            .run();
     }
     project(&[("reports/r.xml", &all)])
         .env("SHIPPABLE_JOB_NUMBER", "4")
         .env("SHIPPABLE_JOB_COUNT", "4")
         .args(["split_tests", "spec", "*_spec.rb", "reports"])
-        .run()
-        .stdout("")
         .stderr(
             "shipctl: warning: split_tests: shard 4 of 4 gets no test files (3 files for 4 \
              shards; a test runner given no files may run the whole suite)\n",
         )
-        .success();
+        .run();
 }

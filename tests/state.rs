@@ -2,10 +2,10 @@
 //! concurrency, recursive copies, odd names, and refusals that must leave
 //! every file as it was.
 
+use crate::util::{Test, error_line};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 /// A job sandbox: `<tmp>/job` with `state/`, `previousState/`, and `<tmp>/work`
 /// as the working folder.
@@ -49,33 +49,32 @@ impl Job {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = crate::util::shipctl(self.dir.path());
-        c.args(args)
+    /// The binary in this job (`JOB_STATE`, `JOB_PREVIOUS_STATE` set),
+    /// expected to succeed silently unless told otherwise.
+    fn test(&self, args: &[&str]) -> Test {
+        Test::at(self.dir.path())
+            .args(args)
             .env("JOB_STATE", self.state())
             .env("JOB_PREVIOUS_STATE", self.job().join("previousState"))
-            .stdin(Stdio::null());
-        c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
+    /// Run `args`: status 0, nothing on stdout or stderr.
+    #[track_caller]
+    fn ok(&self, args: &[&str]) {
+        self.test(args).run();
     }
 
-    /// Start every command at once, then wait for all; each must succeed.
+    /// Start every command at once, then wait for all; each must succeed
+    /// silently.
     fn all_at_once(&self, commands: impl Iterator<Item = Vec<String>>) {
-        let children: Vec<_> = commands
+        let runs: Vec<_> = commands
             .map(|args| {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                self.cmd(&args)
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
+                self.test(&args).spawn()
             })
             .collect();
-        for c in children {
-            ok(&c.wait_with_output().unwrap());
+        for run in runs {
+            run.wait();
         }
     }
 
@@ -106,33 +105,6 @@ fn walk(root: &Path, dir: &Path, all: &mut BTreeMap<PathBuf, (String, u32, Vec<u
             all.insert(rel, ("file".into(), mode, std::fs::read(&p).unwrap()));
         }
     }
-}
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "",
-        "stdout must be empty"
-    );
-}
-
-#[track_caller]
-fn code(out: &Output, want: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(want),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty(), "stdout must be empty");
-    assert!(!out.stderr.is_empty(), "an error names its cause on stderr");
 }
 
 #[test]
@@ -202,7 +174,7 @@ fn put_keeps_the_mode_and_writes_through_a_symlink() {
     )
     .unwrap();
     std::os::unix::fs::symlink(j.path("job/real.env"), j.state().join("res.env")).unwrap();
-    ok(&j.run(&["put_resource_state", "res", "B", "2"]));
+    j.ok(&["put_resource_state", "res", "B", "2"]);
     assert_eq!(j.read("job/real.env"), "A=1\nB=2\n");
     assert!(
         std::fs::symlink_metadata(j.state().join("res.env"))
@@ -220,8 +192,8 @@ fn put_keeps_the_mode_and_writes_through_a_symlink() {
 #[test]
 fn post_then_put_multi_exact_bytes() {
     let j = Job::new();
-    ok(&j.run(&["post_resource_state", "my-res", "K", "a  b* $X 'q'"]));
-    ok(&j.run(&["put_resource_state_multi", "my-res", "A=1 B=", "C=ż"]));
+    j.ok(&["post_resource_state", "my-res", "K", "a  b* $X 'q'"]);
+    j.ok(&["put_resource_state_multi", "my-res", "A=1 B=", "C=ż"]);
     assert_eq!(
         j.read("job/state/my-res.env"),
         "K=a  b* $X 'q'\nA=1\nB=\nC=ż\n"
@@ -284,14 +256,7 @@ fn refusals_change_nothing() {
         (&["replicate", "nosuch", "dst", "--files-only"], 99),
     ];
     for (args, want) in cases {
-        let out = j.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(*want),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.stdout.is_empty(), "{args:?}: stdout");
+        j.test(args).status(*want).stderr(error_line()).run();
         assert_eq!(j.snapshot(), before, "{args:?} changed files");
     }
 }
@@ -307,8 +272,11 @@ fn job_state_unset_writes_nothing() {
         &["copy_file_to_state", "f"],
         &["refresh_file_to_state", "f"],
     ] {
-        let out = j.cmd(args).env_remove("JOB_STATE").output().unwrap();
-        code(&out, 1);
+        j.test(args)
+            .env_remove("JOB_STATE")
+            .status(1)
+            .stderr(error_line())
+            .run();
         assert_eq!(j.snapshot(), before, "{args:?}");
     }
 }
@@ -326,7 +294,7 @@ fn folders_copy_recursively_with_dot_files_and_odd_names() {
     )
     .unwrap();
     std::os::unix::fs::symlink("run.sh", j.path("work/my dir/link")).unwrap();
-    ok(&j.run(&["copy_file_to_state", "my dir"]));
+    j.ok(&["copy_file_to_state", "my dir"]);
     assert_eq!(j.read("job/state/my dir/.hidden"), "dot");
     assert_eq!(j.read("job/state/my dir/sub dir/żółć ✓.txt"), "unicode");
     assert_eq!(j.read("job/state/my dir/sub dir/.deeper/x"), "deep");
@@ -352,12 +320,12 @@ fn folders_copy_recursively_with_dot_files_and_odd_names() {
         j.path("job/previousState/my dir"),
     )
     .unwrap();
-    ok(&j.run(&["copy_file_from_prev_state", "my dir", "restored"]));
+    j.ok(&["copy_file_from_prev_state", "my dir", "restored"]);
     assert_eq!(j.read("work/restored/sub dir/żółć ✓.txt"), "unicode");
     assert_eq!(j.read("work/restored/.hidden"), "dot");
     // Into an existing folder: inside it.
     std::fs::create_dir(j.path("work/into")).unwrap();
-    ok(&j.run(&["copy_file_from_prev_state", "my dir/sub dir", "into"]));
+    j.ok(&["copy_file_from_prev_state", "my dir/sub dir", "into"]);
     assert_eq!(j.read("work/into/sub dir/.deeper/x"), "deep");
 }
 
@@ -369,7 +337,7 @@ fn copy_into_an_existing_folder_merges() {
         .write("job/state/cfg/a", "old-a")
         .write("job/state/cfg/keep", "kept")
         .write("job/state/cfg/sub/c", "kept-c");
-    ok(&j.run(&["copy_file_to_state", "cfg"]));
+    j.ok(&["copy_file_to_state", "cfg"]);
     assert_eq!(j.read("job/state/cfg/a"), "new-a");
     assert_eq!(j.read("job/state/cfg/sub/b"), "new-b");
     assert_eq!(j.read("job/state/cfg/keep"), "kept");
@@ -386,21 +354,22 @@ fn a_conflicting_copy_changes_nothing() {
         .write("job/state/cfg/a", "old-a")
         .write("job/state/cfg/sub", "a file");
     let before = j.snapshot();
-    code(&j.run(&["copy_file_to_state", "cfg"]), 1);
+    j.test(&["copy_file_to_state", "cfg"])
+        .status(1)
+        .stderr(error_line())
+        .run();
     assert_eq!(j.snapshot(), before);
     // A folder copied into itself.
-    let out = j
-        .cmd(&["copy_file_to_state", "."])
+    j.test(&["copy_file_to_state", "."])
         .env("JOB_STATE", j.work().join("inner"))
-        .output()
-        .unwrap();
-    code(&out, 99);
-    let out = j
-        .cmd(&["copy_file_to_state", "cfg"])
+        .status(99)
+        .stderr(error_line())
+        .run();
+    j.test(&["copy_file_to_state", "cfg"])
         .env("JOB_STATE", j.work().join("cfg/inner"))
-        .output()
-        .unwrap();
-    code(&out, 1);
+        .status(1)
+        .stderr(error_line())
+        .run();
     assert_eq!(j.snapshot(), before);
 }
 
@@ -418,7 +387,10 @@ fn an_unreadable_file_in_a_folder_changes_nothing() {
     j.write("work/cfg/a", "a").write("work/cfg/z", "z");
     std::fs::set_permissions(j.path("work/cfg/z"), std::fs::Permissions::from_mode(0o000)).unwrap();
     let before = j.snapshot();
-    code(&j.run(&["copy_file_to_state", "cfg"]), 1);
+    j.test(&["copy_file_to_state", "cfg"])
+        .status(1)
+        .stderr(error_line())
+        .run();
     assert_eq!(j.snapshot(), before);
 }
 
@@ -437,7 +409,7 @@ fn replicate_mirrors_files_and_writes_metadata() {
     )
     .write("job/OUT/dst/image/old", "old")
     .write("job/OUT/dst/image/.olddot", "old");
-    ok(&j.run(&["replicate", "src", "dst"]));
+    j.ok(&["replicate", "src", "dst"]);
     assert_eq!(j.read("job/OUT/dst/image/.env"), "dot");
     assert_eq!(j.read("job/OUT/dst/image/dir with space/f"), "f");
     assert!(!j.path("job/OUT/dst/image/old").exists());
@@ -471,9 +443,8 @@ fn help_of_every_state_command() {
         "refresh_file_to_out_path",
         "replicate",
     ] {
-        let out = j.run(&[name, "x", "--help"]);
-        assert_eq!(out.status.code(), Some(0), "{name}");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("Example"), "{name}: {text}");
+        j.test(&[name, "x", "--help"])
+            .stdout(crate::util::contains("Example"))
+            .run();
     }
 }

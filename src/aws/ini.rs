@@ -1536,11 +1536,19 @@ mod tests {
         );
     }
 
+    /// Junk in, the contract out, for every edit: never a panic; an error
+    /// is one line that says what is wrong; a file written reads back, with
+    /// the profile there after `set` and gone after `remove`.
     #[test]
-    fn never_panics_on_junk() {
+    fn junk_keeps_the_contract_of_every_edit() {
+        fn error(e: &IniError, s: &str) {
+            let m = e.to_string();
+            assert!(!m.is_empty() && !m.contains('\n'), "{s:?}: {m:?}");
+        }
         let mut seed = 0x1234_5678u32;
         let alphabet = b"[]=:# ;\t\r\n abcS3s3.\\'\"";
-        for _ in 0..3000 {
+        let mut budget = crate::budget::Budget::new(3000);
+        while budget.next() {
             let len = (seed % 40) as usize;
             let mut s = String::new();
             for _ in 0..len {
@@ -1551,13 +1559,26 @@ mod tests {
             }
             seed = seed.wrapping_add(7);
             for kind in [FileKind::Credentials, FileKind::Config] {
-                if let Ok(out) = set(&s, kind, "ci", "region", "r") {
-                    assert!(Doc::parse(&out).is_ok());
+                let present = |out: &str| has_profile(out, kind, "ci");
+                for edit in [
+                    set(&s, kind, "ci", "region", "r"),
+                    set(&s, kind, "ci", "s3.x", "1"),
+                ] {
+                    match edit {
+                        Ok(out) => assert_eq!(present(&out), Ok(true), "{s:?} -> {out:?}"),
+                        Err(e) => error(&e, &s),
+                    }
                 }
-                let _ = set(&s, kind, "ci", "s3.x", "1");
-                let _ = remove(&s, kind, "ci");
-                let _ = remove_key(&s, kind, "ci", "region");
+                match remove(&s, kind, "ci") {
+                    Ok((out, _)) => assert_eq!(present(&out), Ok(false), "{s:?} -> {out:?}"),
+                    Err(e) => error(&e, &s),
+                }
+                match remove_key(&s, kind, "ci", "region") {
+                    Ok(out) => assert!(Doc::parse(&out).is_ok(), "{s:?} -> {out:?}"),
+                    Err(e) => error(&e, &s),
+                }
             }
         }
+        assert!(budget.ran() > 0);
     }
 }

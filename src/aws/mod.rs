@@ -2,8 +2,6 @@
 //! and a locked, atomic read-modify-write of both. The text edits are in
 //! [`ini`].
 
-// The case tests exercise the whole editor API; the commands use part of it.
-#[allow(dead_code)]
 pub mod ini;
 
 pub mod ecr;
