@@ -113,6 +113,13 @@ positionals!(ResKey {
     key: String,
 });
 
+positionals!(ResPath {
+    /// Resource name
+    res: String,
+    /// Key, or a path such as a.b[0].c or ["odd.key"] (case kept, as jq reads it)
+    key: String,
+});
+
 positionals!(Text {
     /// The string
     text as "S": String,
@@ -169,8 +176,8 @@ pub enum Command {
     GetResourceVersionId(Res),
     GetResourceVersionNumber(Res),
     GetParamsResource(ResKey),
-    GetResourceVersionKey(ResKey),
-    GetResourcePointerKey(ResKey),
+    GetResourceVersionKey(ResPath),
+    GetResourcePointerKey(ResPath),
     GetIntegrationResource(IntegrationResource),
     GetIntegrationResourceKeys(Res),
     GetIntegrationResourceField(ResKey),
@@ -1155,10 +1162,10 @@ const FAST: &[(&str, FastParse)] = {
             Some(C::GetParamsResource(ResKey::fast(a)?))
         }),
         ("get_resource_version_key", |a| {
-            Some(C::GetResourceVersionKey(ResKey::fast(a)?))
+            Some(C::GetResourceVersionKey(ResPath::fast(a)?))
         }),
         ("get_resource_pointer_key", |a| {
-            Some(C::GetResourcePointerKey(ResKey::fast(a)?))
+            Some(C::GetResourcePointerKey(ResPath::fast(a)?))
         }),
         ("get_integration_resource_keys", |a| {
             Some(C::GetIntegrationResourceKeys(Res::fast(a)?))
@@ -1204,6 +1211,85 @@ pub fn unknown_command(cmd: &clap::Command, typed: &str) -> String {
             first.iter().map(quoted).collect::<Vec<_>>().join(", "),
             quoted(last)
         ),
+    }
+}
+
+/// The tip under clap's error for an argument the command does not have
+/// or a value that is not one of the possible ones — made here, with the
+/// matcher of [`unknown_command`], rather than by clap's `suggestions`
+/// feature (11 KB of the binary). `-profile` (one dash, clap names its
+/// first letter) names `--profile`; `--profle` the closest long options of
+/// the command it follows; `csh` the closest possible values. `None`: no
+/// match, clap's own tip (if any) stays.
+pub fn suggestion_tip(cmd: &clap::Command, args: &[OsString], e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let (typed, names): (String, Vec<String>) = match e.kind() {
+        ErrorKind::InvalidValue => {
+            let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) else {
+                return None;
+            };
+            (text(ContextKind::InvalidValue)?.to_string(), valid.clone())
+        }
+        ErrorKind::UnknownArgument => {
+            let invalid = text(ContextKind::InvalidArg)?;
+            let i = command_index(args);
+            let in_command = args
+                .iter()
+                .position(|a| a == invalid)
+                .is_none_or(|at| at > i);
+            let mut owner = match args.get(i).and_then(|a| a.to_str()) {
+                Some(name) if in_command => cmd.find_subcommand(name)?.clone(),
+                _ => cmd.clone(),
+            };
+            owner.build();
+            // The argument as typed (`-profile` for clap's `-p`).
+            let typed = args[i.min(args.len())..]
+                .iter()
+                .chain(&args[..i.min(args.len())])
+                .filter_map(|a| a.to_str())
+                .find(|a| a.starts_with(invalid))?;
+            let longs = owner.get_arguments().filter_map(|a| a.get_long());
+            let names = longs
+                .filter(|l| *l != "help" && *l != "version")
+                .map(|l| format!("--{l}"))
+                .collect();
+            if !typed.starts_with('-') {
+                return None; // a stray value, not a misspelt option
+            }
+            (typed.split('=').next().unwrap_or(typed).to_string(), names)
+        }
+        _ => return None,
+    };
+    let key = |n: &str| snake_case(n.trim_start_matches('-'));
+    let keys: Vec<String> = names.iter().map(|n| key(n)).collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let best: Vec<String> = suggestions(&key(&typed), &refs)
+        .into_iter()
+        .filter_map(|k| names.iter().find(|n| key(n) == k))
+        .map(|n| format!("'{n}'"))
+        .collect();
+    let what = if e.kind() == ErrorKind::InvalidValue {
+        "value"
+    } else {
+        "argument"
+    };
+    let one_dash = e.kind() == ErrorKind::UnknownArgument
+        && !typed.starts_with("--")
+        && names.iter().any(|n| n[1..] == typed);
+    match best.as_slice() {
+        [] => None,
+        [one] if one_dash => Some(format!(
+            "  tip: a similar {what} exists: {one} (long options take two dashes)"
+        )),
+        [one] => Some(format!("  tip: a similar {what} exists: {one}")),
+        many => Some(format!(
+            "  tip: some similar {what}s exist: {}",
+            many.join(", ")
+        )),
     }
 }
 
@@ -1752,9 +1838,10 @@ mod tests {
             .collect();
         let mut cmd = command(&args);
         let args = prepare_args(&cmd, args);
-        let m = cmd
-            .try_get_matches_from_mut(args)
-            .map_err(|e| e.to_string())?;
+        let m = cmd.try_get_matches_from_mut(args.clone()).map_err(|e| {
+            let tip = suggestion_tip(&cmd, &args, &e).unwrap_or_default();
+            format!("{e}{tip}")
+        })?;
         match <Cli as clap::FromArgMatches>::from_arg_matches(&m).map_err(|e| e.to_string())? {
             Cli {
                 command: Command::Notify(n),

@@ -96,17 +96,18 @@ fn run(args: Vec<OsString>) -> anyhow::Result<()> {
         return Err(exit::usage(cli::unknown_command(&cmd, name)));
     }
     let args = cli::prepare_args(&cmd, args);
-    let parsed = cmd.try_get_matches_from_mut(args).and_then(|m| {
+    let parsed = cmd.try_get_matches_from_mut(args.clone()).and_then(|m| {
         let cli = cli::Cli::from_arg_matches(&m);
         std::mem::forget(m);
         cli
     });
+    let parsed = parsed.map_err(|e| (cli::suggestion_tip(&cmd, &args, &e), e));
     // The process ends soon: freeing the command tree (and the matches)
     // piece by piece would cost a tenth of a lookup.
     std::mem::forget(cmd);
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => return clap_error(&e),
+        Err((tip, e)) => return clap_error(&e, tip),
     };
     let env = job::JobEnv::from_process(cli.strict, cli.explain, cli.env_file.as_deref())?;
     execute(cli.command, &env)
@@ -116,8 +117,9 @@ fn run(args: Vec<OsString>) -> anyhow::Result<()> {
 /// succeed; bare `shipctl` is a usage error followed by the help; every
 /// other clap error is a usage error (99) whose text follows
 /// `shipctl: error:` as every error of this tool does (the blank lines of
-/// clap's layout dropped, the error itself on one line).
-fn clap_error(e: &clap::Error) -> anyhow::Result<()> {
+/// clap's layout dropped, the error itself on one line). `tip`
+/// ([`cli::suggestion_tip`]) replaces clap's tip lines.
+fn clap_error(e: &clap::Error, tip: Option<String>) -> anyhow::Result<()> {
     use clap::error::ErrorKind;
     let text = e.render().to_string();
     match e.kind() {
@@ -134,7 +136,11 @@ fn clap_error(e: &clap::Error) -> anyhow::Result<()> {
             let mut paragraphs = text.split("\n\n").filter(|p| !p.trim().is_empty());
             let first = paragraphs.next().unwrap_or_default();
             let first: Vec<&str> = first.lines().map(str::trim).collect();
-            let lines: Vec<&str> = paragraphs.flat_map(str::lines).collect();
+            let mut lines: Vec<&str> = paragraphs.flat_map(str::lines).collect();
+            if let Some(tip) = &tip {
+                lines.retain(|l| !l.trim_start().starts_with("tip:"));
+                lines.insert(0, tip);
+            }
             let message = std::iter::once(first.join(" "))
                 .chain(lines.iter().map(|l| l.to_string()))
                 .collect::<Vec<_>>()

@@ -264,6 +264,27 @@ fn help_and_version_exit_0_on_stdout() {
         .args(["get_integration_resource_field", "res", "--help"])
         .stdout(contains("\nExample:\n"))
         .run();
+    // Each KEY says how it is read: a variable's sanitized name, or a JSON
+    // path whose case counts.
+    for (command, key) in [
+        (
+            "get_params_resource",
+            "<KEY>  Key (any case; sanitized and upper-cased for the variable name)",
+        ),
+        (
+            "get_resource_version_key",
+            "<KEY>  Key, or a path such as a.b[0].c or [\"odd.key\"] (case kept, as jq reads it)",
+        ),
+        (
+            "get_resource_pointer_key",
+            "<KEY>  Key, or a path such as a.b[0].c or [\"odd.key\"] (case kept, as jq reads it)",
+        ),
+    ] {
+        Test::new()
+            .args([command, "--help"])
+            .stdout(contains(key))
+            .run();
+    }
     Test::new()
         .args(["--version"])
         .stdout(pattern("shipctl 0.1.0 ([..])\n"))

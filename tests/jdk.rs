@@ -266,7 +266,7 @@ fn usage_errors_of_clap_fail_the_eval_too() {
             &["jdk", "set", "openjdk17", "--format", "csh"],
             format!(
                 "invalid value 'csh' for '--format <FORMAT>' [possible values: sh, fish, \
-                 powershell]\n  tip: a similar value exists: 'fish'\n{usage}"
+                 powershell]\n  tip: a similar value exists: 'sh'\n{usage}"
             ),
         ),
     ] {

@@ -375,7 +375,7 @@ fn unknown_option_or_missing_value_is_a_usage_error() {
             &["--icon-url=x"][..],
             format!(
                 "unexpected argument '--icon-url' found\n  tip: a similar argument exists: \
-                 '--icon_url'\nUsage: shipctl notify --icon_url <URL> <RES>\n{more}"
+                 '--icon_url'\nUsage: shipctl notify <RES>\n{more}"
             ),
         ),
         (
@@ -386,7 +386,7 @@ fn unknown_option_or_missing_value_is_a_usage_error() {
             &["--Text=x"],
             format!(
                 "unexpected argument '--Text' found\n  tip: a similar argument exists: \
-                 '--text'\nUsage: shipctl notify --text <TEXT> <RES>\n{more}"
+                 '--text'\nUsage: shipctl notify <RES>\n{more}"
             ),
         ),
         (
@@ -928,6 +928,50 @@ fn http_500_fails_with_the_host_only() {
 }
 
 #[test]
+fn an_answer_that_echoes_the_webhook_url_is_masked() {
+    // Slack answers an unknown hook with its path; some servers echo the
+    // whole URL or the token alone.
+    let server = Server::start(|r| {
+        Reply::Status(
+            404,
+            format!(
+                "{{\"error\":\"no such hook: {}?code=404\",\"token\":\"SeCrEtWeBhOoK\"}}",
+                r.path
+            ),
+        )
+    });
+    let h = &server.host;
+    let t = slack(&server, json!([])).args(["notify", "note", "--text=x"]);
+    failed_without_secrets(
+        t,
+        sending("message", h)
+            + &format!(
+                "shipctl: error: POST to {h} failed: HTTP 404: \
+                 {{\"error\":\"no such hook: ****?code=404\",\"token\":\"****\"}}\n"
+            ),
+        &[SLACK_PATH, "SeCrEtWeBhOoK", "T000/B000"],
+    );
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_is_a_warning() {
+    let server = Server::start(|_| Reply::Status(301, String::new()));
+    let h = &server.host;
+    slack(&server, json!([]))
+        .args(["notify", "note", "--text=x"])
+        .stderr(
+            sending("message", h)
+                + &format!(
+                    "shipctl: warning: POST to {h} answered HTTP 301 (a redirect, not \
+                     followed): the message may not have been delivered; give the URL it \
+                     redirects to\n"
+                ),
+        )
+        .run();
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
 fn a_server_that_never_answers_times_out() {
     let server = Server::start(|_| Reply::Hang);
     let start = Instant::now();
@@ -1093,7 +1137,9 @@ fn irc_options_and_multi_line_text() {
             &format!("127.0.0.1:{}#chan", irc.port),
             "--username=bot",
             "--password=pw",
-            "--text=one\ntwo",
+            // A lone CR ends an IRC line for many servers: it starts a
+            // NOTICE of its own, never a command.
+            "--text=one\ntwo\rPRIVMSG #x :evil\r\nthree",
         ])
         .stderr(sending(
             "message for #chan",
@@ -1112,6 +1158,8 @@ fn irc_options_and_multi_line_text() {
             "JOIN #chan".into(),
             "NOTICE #chan :one".into(),
             "NOTICE #chan :two".into(),
+            "NOTICE #chan :PRIVMSG #x :evil".into(),
+            "NOTICE #chan :three".into(),
             "QUIT".into(),
         ]
     );

@@ -3,7 +3,7 @@
 //! the files, and a shard left empty are said on stderr; the configuration
 //! mistakes fail (exit 1, nothing on stdout) under `--strict`.
 
-use crate::util::Test;
+use crate::util::{Test, pattern};
 
 /// Three spec files, and `extra` files written on top.
 fn project(extra: &[(&str, &str)]) -> Test {
@@ -174,6 +174,42 @@ fn some_untimed_files_are_counted_not_fatal() {
     project(&[("reports/r.xml", &all)])
         .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
         .stdout(ALL)
+        .run();
+}
+
+/// A shard count without this shard's number: every shard would run shard
+/// 1's files. A warning (an error under --strict); a number above an unset
+/// count says the count is not set.
+#[test]
+fn a_count_without_a_number_is_a_warning() {
+    let warning = "shipctl: warning: split_tests: $SHIPPABLE_JOB_COUNT is 2 but \
+                   $SHIPPABLE_JOB_NUMBER is not set; this is taken as shard 1 (every shard \
+                   without it runs shard 1's files)\n";
+    project(&[])
+        .env("SHIPPABLE_JOB_COUNT", "2")
+        .args(["split_tests", "spec", "*_spec.rb", "reports"])
+        .stdout("spec/a_spec.rb\nspec/models/c_spec.rb\n")
+        .stderr(pattern(format!(
+            "{warning}shipctl: warning: split_tests: reports folder [..]\n"
+        )))
+        .run();
+    project(&[])
+        .env("SHIPPABLE_JOB_COUNT", "2")
+        .args(["--strict", "split_tests", "spec", "*_spec.rb", "reports"])
+        .status(1)
+        .stderr(
+            "shipctl: error: split_tests: $SHIPPABLE_JOB_COUNT is 2 but $SHIPPABLE_JOB_NUMBER \
+             is not set\n",
+        )
+        .run();
+    project(&[])
+        .env("SHIPPABLE_JOB_NUMBER", "2")
+        .args(["split_tests", "spec", "*_spec.rb", "reports"])
+        .status(99)
+        .stderr(
+            "shipctl: error: $SHIPPABLE_JOB_NUMBER (2) is greater than $SHIPPABLE_JOB_COUNT \
+             (not set: 1)\n",
+        )
         .run();
 }
 

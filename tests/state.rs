@@ -221,6 +221,9 @@ fn refusals_change_nothing() {
         (&["put_resource_state", "..", "K", "V"], 99),
         (&["put_resource_state", "res", "K", "a\nb"], 99),
         (&["put_resource_state", "res", "K\nX", "v"], 99),
+        // A lone CR ends a line for the env-file reader too.
+        (&["put_resource_state", "res", "K", "safe\rEVIL=pwned"], 99),
+        (&["post_resource_state", "res", "K\rX", "v"], 99),
         (&["put_resource_state", "res", "", "v"], 99),
         (&["put_resource_state", "res", "K", "V", "extra"], 99),
         (&["post_resource_state_multi", "res", "A=1 oops"], 99),

@@ -126,7 +126,7 @@ fn clap_errors_have_the_prefix_of_every_error() {
             &["completions", "tcsh"],
             format!(
                 "invalid value 'tcsh' for '<SHELL>' [possible values: bash, zsh, fish, \
-                 powershell, elvish]\n  tip: a similar value exists: 'zsh'\n{more}"
+                 powershell, elvish]\n  tip: some similar values exist: 'zsh', 'bash', 'fish'\n{more}"
             ),
         ),
     ] {

@@ -151,14 +151,17 @@ fn quiet_failure(env: &JobEnv, what: String, consequence: &str) -> Result<()> {
 
 /// This shard's number (1-based) and the shard count, from
 /// `$SHIPPABLE_JOB_NUMBER` and `$SHIPPABLE_JOB_COUNT` (unset or empty: 1).
+/// A count above 1 without a number is a [`quiet_failure`]: every shard
+/// that lacks it would run shard 1's files, and the others none.
 fn shard(env: &JobEnv) -> Result<(usize, usize)> {
-    let read = |name: &str| -> Result<usize> {
+    let read = |name: &str| -> Result<Option<usize>> {
         match env.var(name).filter(|v| !v.is_empty()) {
-            None => Ok(1),
+            None => Ok(None),
             Some(v) => v
                 .to_str()
                 .and_then(|s| s.trim().parse::<usize>().ok())
                 .filter(|&n| n > 0)
+                .map(Some)
                 .ok_or_else(|| {
                     exit::usage(format!(
                         "${name} is {:?}, not a positive whole number",
@@ -168,12 +171,22 @@ fn shard(env: &JobEnv) -> Result<(usize, usize)> {
         }
     };
     let (number, count) = (read("SHIPPABLE_JOB_NUMBER")?, read("SHIPPABLE_JOB_COUNT")?);
-    if number > count {
+    let shown = |n: Option<usize>| n.map_or("not set: 1".to_string(), |n| n.to_string());
+    if number.unwrap_or(1) > count.unwrap_or(1) {
         return Err(exit::usage(format!(
-            "$SHIPPABLE_JOB_NUMBER ({number}) is greater than $SHIPPABLE_JOB_COUNT ({count})"
+            "$SHIPPABLE_JOB_NUMBER ({}) is greater than $SHIPPABLE_JOB_COUNT ({})",
+            shown(number),
+            shown(count)
         )));
     }
-    Ok((number, count))
+    if let (None, Some(count @ 2..)) = (number, count) {
+        quiet_failure(
+            env,
+            format!("$SHIPPABLE_JOB_COUNT is {count} but $SHIPPABLE_JOB_NUMBER is not set"),
+            "; this is taken as shard 1 (every shard without it runs shard 1's files)",
+        )?;
+    }
+    Ok((number.unwrap_or(1), count.unwrap_or(1)))
 }
 
 /// Call `found(path, base name)` for every regular file under `dir`, the

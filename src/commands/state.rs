@@ -87,17 +87,20 @@ fn exists(path: &Path) -> Result<bool> {
 // ---------------------------------------------------------------------------
 // KEY=VALUE files
 
-/// `KEY=VALUE\n`; an empty KEY or a newline in KEY or VALUE → 99.
+/// `KEY=VALUE\n`; an empty KEY, or a line break (LF or CR) in KEY or VALUE
+/// → 99: the env-file reader (`--env-file`, the platform's) ends a line at
+/// either, so it would forge another `KEY=VALUE` line.
 fn pair_line(key: &[u8], value: &[u8]) -> Result<Vec<u8>> {
     if key.is_empty() {
         return Err(exit::usage("KEY is empty"));
     }
-    if key.contains(&b'\n') {
-        return Err(exit::usage("KEY contains a newline"));
+    let breaks = |b: &[u8]| b.iter().any(|&c| c == b'\n' || c == b'\r');
+    if breaks(key) {
+        return Err(exit::usage("KEY contains a line break (LF or CR)"));
     }
-    if value.contains(&b'\n') {
+    if breaks(value) {
         return Err(exit::usage(
-            "VALUE contains a newline, which would start another KEY=VALUE line",
+            "VALUE contains a line break (LF or CR), which would start another KEY=VALUE line",
         ));
     }
     let mut line = Vec::with_capacity(key.len() + value.len() + 2);

@@ -104,13 +104,39 @@ pub fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// Replace every secret (of 3 characters or more) in `text` by `****`.
+/// Replace every secret (of 3 characters or more) in `text` by `****`,
+/// the longest first (so that a URL goes whole before its parts do).
 pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 3).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut text = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
+    for s in secrets {
         text = text.replace(s, "****");
     }
     text
+}
+
+/// An answer as a message quotes it: trimmed, on one line, at most 300
+/// characters, with `secrets` and what of `url` a server may echo back
+/// masked. A webhook carries its token in the path (Slack's
+/// `/services/T…/B…/<token>`) or the query (`?key=`): so the URL, its user
+/// information, every tail of it from a `/`, `?`, `&`, `=`, `@` or `#` on,
+/// and every part between those of 8 characters or more.
+pub fn quote(body: &str, url: &str, secrets: &[&str]) -> String {
+    let mut all = secrets.to_vec();
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let cuts = |c: char| matches!(c, '/' | '?' | '&' | '=' | '@' | '#');
+    all.extend(rest.match_indices(cuts).map(|(i, _)| &rest[i..]));
+    all.extend(rest.split(cuts).filter(|p| p.len() >= 8));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    all.extend(authority.rsplit_once('@').map(|(userinfo, _)| userinfo));
+    all.push(url);
+    let quoted: String = redact(body.trim(), &all)
+        .chars()
+        .take(QUOTE_CHARS)
+        .collect();
+    quoted.replace(['\n', '\r'], " ")
 }
 
 /// A request body.
@@ -177,7 +203,9 @@ impl Client {
 
     /// GET or POST (`body` given) `url`; a transport failure or a status of
     /// 400 or more is an error (exit 1) naming the host and never the URL.
-    /// `secrets` are masked in any answer quoted in a message.
+    /// `secrets`, and the parts of `url` ([`quote`]), are masked in
+    /// any answer quoted in a message. A redirect (3xx) is not followed: it
+    /// is a warning, since the message may not have arrived.
     pub fn send(
         &self,
         url: &str,
@@ -189,12 +217,14 @@ impl Client {
         let method = if body.is_some() { "POST" } else { "GET" };
         let Reply { status, body, .. } = self.exchange(url, headers, body)?;
         let body = String::from_utf8_lossy(&body).into_owned();
+        if (300..400).contains(&status) {
+            crate::diag::warn(format_args!(
+                "{method} to {host} answered HTTP {status} (a redirect, not followed): \
+                 the message may not have been delivered; give the URL it redirects to"
+            ));
+        }
         if status >= 400 {
-            let quoted: String = redact(body.trim(), secrets)
-                .chars()
-                .take(QUOTE_CHARS)
-                .collect();
-            let quoted = quoted.replace(['\n', '\r'], " ");
+            let quoted = quote(&body, url, secrets);
             return Err(exit::failure(match quoted.is_empty() {
                 true => format!("{method} to {host} failed: HTTP {status}"),
                 false => format!("{method} to {host} failed: HTTP {status}: {quoted}"),
@@ -410,6 +440,29 @@ mod tests {
         assert_eq!(
             redact("bad key abc123 x", &["abc123", ""]),
             "bad key **** x"
+        );
+    }
+
+    #[test]
+    fn a_urls_path_query_and_long_parts_are_secrets() {
+        let url = "https://u:pw@hooks.example.com/services/T0/B0/XOXSECRET99?key=abcdefghij&x=1";
+        let echoed = [
+            "no such hook: /services/T0/B0/XOXSECRET99?key=abcdefghij&x=1",
+            "no such hook: /services/T0/B0/XOXSECRET99",
+            "token XOXSECRET99 revoked",
+            "bad key abcdefghij",
+            "login u:pw@hooks refused",
+            "see https://u:pw@hooks.example.com/services/T0/B0/XOXSECRET99?key=abcdefghij&x=1",
+        ];
+        for text in echoed {
+            let masked = quote(text, url, &[]);
+            for leak in ["XOXSECRET99", "abcdefghij", "u:pw"] {
+                assert!(!masked.contains(leak), "{text:?} → {masked:?}");
+            }
+        }
+        assert_eq!(
+            quote(" HTTP 404\nnot found ", url, &[]),
+            "HTTP 404 not found"
         );
     }
 }

@@ -79,8 +79,8 @@ pub struct Message<'a> {
 }
 
 /// Refuse values that would break the line protocol (a newline in a nick
-/// would smuggle in a command). The text may hold newlines: each line is a
-/// NOTICE of its own.
+/// would smuggle in a command). The text may hold line breaks (LF, CR or
+/// both): each line is a NOTICE of its own.
 pub fn check(m: &Message) -> Result<()> {
     for (what, v) in [("--password", m.password), ("--username", m.nick)] {
         if v.chars().any(|c| c.is_control()) {
@@ -186,8 +186,9 @@ pub fn send(t: &Target, m: &Message, timeout: Duration, connect_timeout: Duratio
     }
 
     say(&format!("JOIN #{}", t.channel))?;
-    for text_line in m.text.split('\n') {
-        let text_line = text_line.trim_end_matches('\r');
+    // A lone CR ends an IRC line too (RFC 1459 §2.3: servers take CR or
+    // LF), so it starts a NOTICE of its own rather than a command.
+    for text_line in m.text.split(['\n', '\r']) {
         if text_line.is_empty() {
             continue;
         }

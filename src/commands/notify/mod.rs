@@ -462,7 +462,7 @@ fn notify_newrelic(f: &Fields, out: &mut dyn Write) -> Result<()> {
             "NewRelic ({}) answered without a deployment id (HTTP {}): {}",
             http::host_of(&url),
             answer.status,
-            http::redact(answer.body.trim(), &secrets)
+            http::quote(&answer.body, &url, &secrets)
         ))),
     }
 }
