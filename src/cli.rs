@@ -581,7 +581,7 @@ pub struct Retry {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub attempts: u32,
     /// Seconds to wait before the second try, doubled before each further one
-    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = parse_delay)]
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = parse_delay, allow_negative_numbers = true)]
     pub delay: f64,
     /// The command and its arguments, passed on as given
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]

@@ -605,7 +605,7 @@ fn from_source(env: &JobEnv, source: Source, first: &str, typed: &str) -> Reply 
             .map(|n| cand(n, "integration"))
             .collect(),
         Source::JobIntegrationFields => {
-            let dir = env.job_integration_folder(first);
+            let dir = env.job_integration_folder(first).ok().flatten();
             integration_fields(&env.resource(first), dir.as_deref())
         }
         Source::ParamsKeys => params_keys(env, first),

@@ -763,7 +763,14 @@ impl TempFile {
             let file = match platform::create_temp_file(&path, private) {
                 Ok(f) => Lockable::file(f),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
+                // Say that it is the folder that refuses, not the file
+                // (which may well be writable).
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("a temporary file cannot be made in {} ({e})", dir.shown()),
+                    ));
+                }
             };
             let temp = TempFile {
                 path,

@@ -178,9 +178,16 @@ impl JobEnv {
         }
     }
 
-    /// `$JOB_INTEGRATIONS/<name>`, for an integration attached to the job.
-    pub fn job_integration_folder(&self, name: &str) -> Option<PathBuf> {
-        self.path_var("JOB_INTEGRATIONS").map(|d| d.join(name))
+    /// `$JOB_INTEGRATIONS/<name>`, for an integration attached to the job;
+    /// `None` when the variable is unset or empty. A name with `/` or `..`
+    /// in it would leave that folder: usage error (99), as for a resource.
+    pub fn job_integration_folder(&self, name: &str) -> Result<Option<PathBuf>> {
+        if name.contains('/') || name.contains("..") {
+            return Err(exit::usage(format!(
+                "integration name {name:?} would leave $JOB_INTEGRATIONS (it contains '/' or '..')"
+            )));
+        }
+        Ok(self.path_var("JOB_INTEGRATIONS").map(|d| d.join(name)))
     }
 
     /// `$JOB_PATH`, the job's folder (traced as a path); `None` when unset
@@ -755,10 +762,15 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
             Some(b'"') => {
                 let mut v = Vec::new();
                 let mut j = value_start + 1;
+                // An unterminated value is named where it starts.
+                let opened_at = line_no;
                 loop {
                     match bytes.get(j) {
                         None => {
-                            return Err(bad(line_no, "unterminated double-quoted value".into()));
+                            return Err(bad(
+                                opened_at,
+                                "unterminated double-quoted value (it starts on this line)".into(),
+                            ));
                         }
                         Some(b'"') => break,
                         Some(b'\\')
@@ -781,7 +793,10 @@ pub fn parse_env_file(bytes: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)
             Some(b'\'') => {
                 let start = value_start + 1;
                 let Some(len) = bytes[start..].iter().position(|&b| b == b'\'') else {
-                    return Err(bad(line_no, "unterminated single-quoted value".into()));
+                    return Err(bad(
+                        line_no,
+                        "unterminated single-quoted value (it starts on this line)".into(),
+                    ));
                 };
                 let v = bytes[start..start + len].to_vec();
                 line_no += v.iter().filter(|&&b| b == b'\n').count();

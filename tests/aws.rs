@@ -469,7 +469,8 @@ fn the_secret_never_appears_in_a_failing_call() {
             s.to_vec(),
             99,
             "",
-            "--region \" x\" is not a region name (letters, digits and '-', e.g. eu-west-1)\n"
+            "--region \" x\" is not a region name (letters, digits and '-', not only digits, \
+             no '-' at either end, e.g. eu-west-1)\n"
                 .into(),
         ),
         (

@@ -6,6 +6,10 @@ use crate::aws::{Job, KEY_ID, SECRET, read};
 use serde_json::json;
 use std::path::Path;
 
+/// How the region rule reads in messages.
+const REGION_RULE: &str =
+    "letters, digits and '-', not only digits, no '-' at either end, e.g. eu-west-1";
+
 fn keys_dir(job: &Job) -> std::path::PathBuf {
     job.dir.path().join("job/IN/keys")
 }
@@ -99,8 +103,7 @@ fn what_cannot_be_a_region_name_is_refused() {
             .status(99)
             .stdout("")
             .stderr(format!(
-                "shipctl: error: --region {bad:?} is not a region name (letters, digits and '-', \
-                 e.g. eu-west-1)\n"
+                "shipctl: error: --region {bad:?} is not a region name ({REGION_RULE})\n"
             ))
             .run();
         assert!(!job.aws_dir().exists(), "{bad:?}: nothing may be written");
@@ -119,7 +122,7 @@ fn what_cannot_be_a_region_name_is_refused() {
         .stdout("")
         .stderr(format!(
             "shipctl: error: the region \"eu west\" in $KEYS_INTEGRATION_REGION or {} .region is \
-             not a region name (letters, digits and '-', e.g. eu-west-1); nothing was written\n",
+             not a region name ({REGION_RULE}); nothing was written\n",
             keys_dir(&job).join("integration.json").display()
         ))
         .run();
@@ -127,10 +130,10 @@ fn what_cannot_be_a_region_name_is_refused() {
         .env("KEYS_POINTER_REGION", "a b")
         .status(1)
         .stdout("")
-        .stderr(
+        .stderr(format!(
             "shipctl: error: the region \"a b\" in $KEYS_POINTER_REGION is not a region name \
-         (letters, digits and '-', e.g. eu-west-1); nothing was written\n",
-        )
+             ({REGION_RULE}); nothing was written\n",
+        ))
         .run();
     assert!(!job.aws_dir().exists());
 }

@@ -192,7 +192,8 @@ fn malformed_files_exit_1_with_a_message() {
     let job = t.job().display().to_string();
     t.args(["get_integration_resource_keys", "app"])
         .stderr(format!(
-            "shipctl: error: {job}/IN/app/integration.env:3: unterminated double-quoted value\n"
+            "shipctl: error: {job}/IN/app/integration.env:2: unterminated double-quoted value (it \
+             starts on this line)\n"
         ))
         .status(1)
         .run();
@@ -378,7 +379,7 @@ fn env_file_values_and_errors() {
     Test::new()
         .file("work/job.env", "APP_ID=\"unterminated\n")
         .args(["--env-file=job.env", "get_resource_id", "app"])
-        .stderr("shipctl: error: job.env:2: unterminated double-quoted value\n")
+        .stderr("shipctl: error: job.env:1: unterminated double-quoted value (it starts on this line)\n")
         .status(1)
         .run();
 }
@@ -424,4 +425,30 @@ fn example_job_environment_answers() {
         ])
         .stdout("web\n")
         .run();
+}
+
+/// An integration name is a folder name under $JOB_INTEGRATIONS: one with
+/// `/` or `..` would read another folder's files, and is refused (99).
+#[test]
+fn an_integration_name_cannot_leave_job_integrations() {
+    for args in [
+        &["get_integration_keys", "../secret"][..],
+        &["get_integration_field", "../secret", "password"],
+        &["get_integration_field", "a/b", "password"],
+    ] {
+        let t = Test::new()
+            .file("job/ints/ok/integration.env", "PASSWORD=1\n")
+            .file("job/secret/integration.env", "PASSWORD=hunter2\n")
+            .file("job/secret/integration.json", r#"{"password": "hunter2"}"#);
+        let ints = t.root().join("job/ints");
+        let name = args[1];
+        t.env("JOB_INTEGRATIONS", ints)
+            .args(args)
+            .status(99)
+            .stderr(format!(
+                "shipctl: error: integration name {name:?} would leave $JOB_INTEGRATIONS (it \
+                 contains '/' or '..')\n"
+            ))
+            .run();
+    }
 }

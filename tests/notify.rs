@@ -846,6 +846,14 @@ fn jira_names_each_missing_thing_and_sends_nothing() {
         .stderr("shipctl: error: --attach-file nope.txt: no such file\n")
         .status(99)
         .run();
+    // A folder in its place is named as one (exit 1), and nothing is sent.
+    jira(&server)
+        .file("work/adir/x", "")
+        .args(["notify", "note", "--attach-file=adir"])
+        .args(full)
+        .stderr("shipctl: error: adir is a folder, not a file\n")
+        .status(1)
+        .run();
     job(
         "jira",
         json!({"url": server.url, "username": "bob"}),

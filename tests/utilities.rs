@@ -226,6 +226,14 @@ fn retry_usage_errors() {
             ),
         ),
         (
+            // A negative number is the value of --delay, refused by its rule.
+            &["retry", "--delay", "-1", "true"],
+            format!(
+                "invalid value '-1' for '--delay <SECS>': \"-1\" is not a number of seconds \
+                 (0 or more)\n{more}"
+            ),
+        ),
+        (
             &["retry", "--bogus", "true"],
             format!(
                 "unexpected argument '--bogus' found\n  tip: to pass '--bogus' as a value, use \
@@ -372,8 +380,24 @@ fn bump_version_refusal_names_the_problem() {
     Test::new()
         .args(["bump_version", "-1.2.3", "patch"])
         .stderr(
-            "shipctl: error: invalid version \"-1.2.3\": expected MAJOR.MINOR.PATCH, optionally \
-             with a leading v\n",
+            "shipctl: error: invalid version \"-1.2.3\": the only prefix allowed is a lower-case \
+             v (not \"-\")\n",
+        )
+        .status(99)
+        .run();
+    Test::new()
+        .args(["bump_version", "V1.2.3", "patch"])
+        .stderr(
+            "shipctl: error: invalid version \"V1.2.3\": the only prefix allowed is a lower-case \
+             v (not \"V\")\n",
+        )
+        .status(99)
+        .run();
+    Test::new()
+        .args(["bump_version", "x", "patch"])
+        .stderr(
+            "shipctl: error: invalid version \"x\": expected MAJOR.MINOR.PATCH, optionally with a \
+             leading v\n",
         )
         .status(99)
         .run();
@@ -466,11 +490,9 @@ fn split_tests_malformed_report_is_skipped_with_a_warning() {
         )
         .args(["split_tests", "t", "*_test.rb", "r"])
         .stdout("t/a_test.rb\n")
-        // The cause twice: see split::reports_folder_without_a_report.
         .stderr(
             "shipctl: warning: report r/bad.xml skipped: malformed XML: syntax error: tag not \
-             closed: `>` not found before end of input: tag not closed: `>` not found before end \
-             of input\n\
+             closed: `>` not found before end of input\n\
              shipctl: warning: split_tests: the one report under r could not be read; every test \
              file gets the same weight\n",
         )

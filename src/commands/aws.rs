@@ -85,6 +85,10 @@ fn tried(r: &Resource, fields: &[&str]) -> String {
     )
 }
 
+/// [`is_region_name`] in words, for messages.
+const REGION_RULE: &str =
+    "letters, digits and '-', not only digits, no '-' at either end, e.g. eu-west-1";
+
 /// botocore's rule for a region name (`botocore.utils.validate_region_name`,
 /// a host label): 1 to 63 ASCII letters, digits and `-`, not starting or
 /// ending with `-`, not all digits.
@@ -122,7 +126,7 @@ fn region(
     if let Some(g) = given {
         if !is_region_name(g) {
             return Err(exit::usage(format!(
-                "--region {g:?} is not a region name (letters, digits and '-', e.g. eu-west-1)"
+                "--region {g:?} is not a region name ({REGION_RULE})"
             )));
         }
         return Ok(Some(g.to_string()));
@@ -132,8 +136,8 @@ fn region(
             Ok(Some(value))
         } else {
             Err(exit::failure(format!(
-                "the region {value:?} in {source} is not a region name (letters, digits \
-                 and '-', e.g. eu-west-1); nothing was written"
+                "the region {value:?} in {source} is not a region name ({REGION_RULE}); \
+                 nothing was written"
             )))
         }
     };
@@ -217,7 +221,7 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
     ini::validate_profile_name(profile).map_err(|e| exit::usage(e.to_string()))?;
     if let Some(g) = a.region.as_deref().filter(|g| !is_region_name(g)) {
         return Err(exit::usage(format!(
-            "--region {g:?} is not a region name (letters, digits and '-', e.g. eu-west-1)"
+            "--region {g:?} is not a region name ({REGION_RULE})"
         )));
     }
     let files = AwsFiles::locate(env)?;

@@ -249,7 +249,10 @@ fn version_path(
     let file = r.file("version.json");
     let doc = job::required(r.version_json()?, &file)?;
     let found = json::select(&doc, &path).with_context(|| format!("in {}", file.shown()))?;
-    print_found(env, out, found, &format!("{key} in {}", file.shown()))
+    // Named as jq would reach it: `.version.propertyBag.nokey`.
+    let dot = if key.starts_with('[') { "" } else { "." };
+    let shown = format!(".{}{dot}{key}", base.join("."));
+    print_found(env, out, found, &format!("{shown} in {}", file.shown()))
 }
 
 pub fn version_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
@@ -370,9 +373,9 @@ fn print_keys(env: &JobEnv, file: &Path, out: &mut dyn Write) -> Result<()> {
 }
 
 /// `$JOB_INTEGRATIONS/<integration>`, the folder of an integration
-/// attached to the job; unset → usage error naming the variable.
+/// attached to the job; unset, or a name that would leave it → usage error.
 fn job_integration(env: &JobEnv, integration: &str) -> Result<std::path::PathBuf> {
-    env.job_integration_folder(integration).ok_or_else(|| {
+    env.job_integration_folder(integration)?.ok_or_else(|| {
         exit::usage(format!(
             "$JOB_INTEGRATIONS is not set, so integration {integration:?} cannot be found"
         ))

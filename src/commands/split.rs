@@ -25,8 +25,8 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
     let pattern = Pattern::new(&a.name_glob);
     let mut tests = Vec::new();
     let prefix = platform::path_text(&a.test_path).into_owned();
-    walk(&a.test_path, &prefix, &mut |path, name| {
-        if pattern.matches(&String::from_utf8_lossy(name)) {
+    walk(&a.test_path, &prefix, &mut |path, name, other| {
+        if other.is_none() && pattern.matches(&String::from_utf8_lossy(name)) {
             tests.push(path);
         }
     })?;
@@ -189,10 +189,14 @@ fn shard(env: &JobEnv) -> Result<(usize, usize)> {
     Ok((number.unwrap_or(1), count.unwrap_or(1)))
 }
 
-/// Call `found(path, base name)` for every regular file under `dir`, the
-/// path written as `find` prints it (`prefix` is how `dir` is written).
-/// Symbolic links are not followed.
-fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Result<()> {
+/// What [`walk`] calls for each entry: `(path, base name, what)`.
+type Found<'a> = dyn FnMut(Vec<u8>, &[u8], Option<&str>) + 'a;
+
+/// Call `found(path, base name, what)` for every entry under `dir` that is
+/// not a folder, the path written as `find` prints it (`prefix` is how
+/// `dir` is written); `what` is `None` for a regular file, else what it is
+/// instead. Symbolic links are not followed.
+fn walk(dir: &Path, prefix: &[u8], found: &mut Found) -> Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.shown()))?;
     for entry in entries {
@@ -209,7 +213,15 @@ fn walk(dir: &Path, prefix: &[u8], found: &mut dyn FnMut(Vec<u8>, &[u8])) -> Res
         if kind.is_dir() {
             walk(&entry.path(), &path, found)?;
         } else if kind.is_file() {
-            found(path, platform::bytes(&name));
+            found(path, platform::bytes(&name), None);
+        } else if kind.is_symlink() {
+            found(
+                path,
+                platform::bytes(&name),
+                Some("a symbolic link, which is not followed"),
+            );
+        } else {
+            found(path, platform::bytes(&name), Some("not a regular file"));
         }
     }
     Ok(())
@@ -244,10 +256,13 @@ fn report_times(dir: &Path) -> Result<Times> {
     }
     let prefix = platform::path_text(dir).into_owned();
     let mut reports = Vec::new();
-    walk(dir, &prefix, &mut |path, name| {
-        if name.ends_with(b".xml") {
-            reports.push(path);
-        }
+    walk(dir, &prefix, &mut |path, name, other| match other {
+        _ if !name.ends_with(b".xml") => {}
+        None => reports.push(path),
+        Some(what) => diag::warn(format_args!(
+            "report {} skipped: {what}",
+            String::from_utf8_lossy(&path)
+        )),
     })?;
     reports.sort_unstable();
     // Reading thousands of small files is mostly waiting on the kernel: a
@@ -316,6 +331,12 @@ struct Report {
     unreadable: Vec<(String, String, &'static str)>,
 }
 
+/// quick-xml's error as one message (its `Display` already holds the cause
+/// its `source` repeats).
+fn malformed(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("malformed XML: {e}")
+}
+
 /// The suites of one report, in any encoding an XML processor must read
 /// (and the single-byte ones reporters declare).
 fn suites(data: &[u8]) -> Result<Report> {
@@ -325,14 +346,14 @@ fn suites(data: &[u8]) -> Result<Report> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut found = Report::default();
     loop {
-        match reader.read_event().context("malformed XML")? {
+        match reader.read_event().map_err(malformed)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "testsuite" => {
                 let (mut file, mut time) = (None, None);
                 for attr in e.attributes() {
-                    let attr = attr.context("malformed XML")?;
+                    let attr = attr.map_err(malformed)?;
                     let value = || {
                         attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .context("malformed XML")
+                            .map_err(malformed)
                     };
                     match attr.key.local_name().as_ref() {
                         "filepath" => file = Some(value()?.into_owned()),

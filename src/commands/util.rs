@@ -32,6 +32,16 @@ pub fn bump(version: &str, action: &str) -> std::result::Result<String, String> 
         ));
     }
     let invalid = |why: &str| format!("invalid version {version:?}: {why}");
+    if let Some(prefix) =
+        version.strip_suffix(version.trim_start_matches(|c: char| !c.is_ascii_digit()))
+        && !prefix.is_empty()
+        && prefix.len() < version.len()
+        && prefix != "v"
+    {
+        return Err(invalid(&format!(
+            "the only prefix allowed is a lower-case v (not {prefix:?})"
+        )));
+    }
     let (v, rest) = match version.strip_prefix('v') {
         Some(rest) => ("v", rest),
         None => ("", version),

@@ -14,7 +14,7 @@ use crate::commands::get::integration_field;
 use crate::diag;
 use crate::exit;
 use crate::job::{JobEnv, Resource, Var};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use http::{Body, Client};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -552,10 +552,10 @@ fn notify_jira(f: &Fields, out: &mut dyn Write) -> Result<()> {
     let attachment = match given(&o.attach_file) {
         None => None,
         Some(path) => {
-            if !Path::new(path).is_file() {
-                return Err(exit::usage(format!("--attach-file {path}: no such file")));
-            }
-            let data = std::fs::read(path).with_context(|| format!("could not read {path}"))?;
+            // A file, or a pipe (`--attach-file <(…)`) read to its end; a
+            // folder or socket is an error naming it.
+            let data = crate::fsutil::read_input(Path::new(path))?
+                .ok_or_else(|| exit::usage(format!("--attach-file {path}: no such file")))?;
             let name = Path::new(path)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
