@@ -455,9 +455,13 @@ pub fn open_no_follow(path: &Path, write: bool) -> io::Result<File> {
 }
 
 /// Open a user's input for reading (a file, or a pipe or device read to
-/// its end).
+/// its end). A folder opens too (FILE_FLAG_BACKUP_SEMANTICS), so that the caller
+/// names it as a folder rather than Windows' "Access denied".
 pub fn open_input(path: &Path) -> io::Result<File> {
-    File::open(path)
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
+        .open(path)
 }
 
 /// Nothing to do: an input opened by [`open_input`] blocks as it is.
