@@ -150,8 +150,8 @@ positionals!(IntegrationField {
 #[derive(Debug, Args)]
 pub struct JsonValue {
     /// JSON file (`-` reads standard input)
-    #[arg(value_parser = NonEmptyStringValueParser::new())]
-    pub file: String,
+    #[arg(value_parser = clap::value_parser!(PathBuf))]
+    pub file: PathBuf,
     /// Path such as a.b[0].c or ["odd.key"]; empty or missing: the whole document
     pub path: Option<String>,
 }

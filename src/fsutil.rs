@@ -575,6 +575,47 @@ pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
     Target::resolve(path)?.read()
 }
 
+/// A file that a folder listing showed as a regular file (split_tests'
+/// thousands of reports): `None` when it is gone since; anything else in
+/// its place by now (a FIFO, a folder, a link) is an error, and nothing
+/// blocks. Five system calls — open (non-blocking, not following a link),
+/// fstat, read until the end, close — where [`read_file`] first resolves
+/// the path's links and std's `read_to_end` asks the size again.
+pub fn read_listed_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    let mut file = match platform::open_no_follow(path, false) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(e, "read", path)),
+    };
+    let md = file.metadata().map_err(|e| io_error(e, "read", path))?;
+    if Kind::of(&md) != Kind::File {
+        return Err(FsError::WrongKind {
+            path: path.to_path_buf(),
+            resolved: path.to_path_buf(),
+            kind: Kind::of(&md),
+            wanted: "a regular file",
+        }
+        .into());
+    }
+    // One byte more than its size, so that the read that finds the end is
+    // the second one (a file that grew meanwhile is read to its new end).
+    let mut data = vec![0; md.len() as usize + 1];
+    let mut filled = 0;
+    loop {
+        if filled == data.len() {
+            data.resize(filled * 2, 0);
+        }
+        match file.read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e, "read", path)),
+        }
+    }
+    data.truncate(filled);
+    Ok(Some(data))
+}
+
 /// Read a file the user named as an input that may be a pipe
 /// (`--env-file <(…)`): a regular file, or a FIFO or character device read
 /// to its end; `None` when missing. It never blocks on opening (a FIFO
@@ -1441,6 +1482,43 @@ mod tests {
         assert!(read_file(Path::new("/dev/null")).is_err());
         // Nothing was left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_listed_file_is_read_whole_and_nothing_else_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(d.join("r.xml"), &big).unwrap();
+        std::fs::write(d.join("empty.xml"), b"").unwrap();
+        assert_eq!(read_listed_file(&d.join("r.xml")).unwrap().unwrap(), big);
+        assert_eq!(
+            read_listed_file(&d.join("empty.xml")).unwrap().unwrap(),
+            b""
+        );
+        assert!(read_listed_file(&d.join("gone.xml")).unwrap().is_none());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_listed_file_swapped_for_a_fifo_folder_or_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("r.xml"), b"x").unwrap();
+        // Swapped since it was listed: refused at once, never waited on.
+        let fifo = std::ffi::CString::new(d.join("p.xml").into_os_string().into_encoded_bytes());
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.unwrap().as_ptr(), 0o644) }, 0);
+        let err = read_listed_file(&d.join("p.xml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("is a FIFO (named pipe), not a regular file"),
+            "{err}"
+        );
+        std::fs::create_dir(d.join("f.xml")).unwrap();
+        assert!(read_listed_file(&d.join("f.xml")).is_err());
+        std::os::unix::fs::symlink("r.xml", d.join("l.xml")).unwrap();
+        assert!(read_listed_file(&d.join("l.xml")).is_err());
     }
 
     #[test]

@@ -796,3 +796,36 @@ fn a_killed_writer_never_leaves_a_broken_file() {
         assert_eq!(r["resolved"]["keep299"]["key_id"], "AKIAKEEP000000000299");
     }
 }
+
+/// AWS_PROFILE (or the older AWS_DEFAULT_PROFILE) naming another profile
+/// makes every aws command use that one: said, and the profile is still
+/// written; the same name, or none, is not a word.
+#[test]
+fn a_profile_chosen_by_the_environment_is_named() {
+    let job = Job::new();
+    for (var, value, warned) in [
+        ("AWS_PROFILE", "prod", true),
+        ("AWS_DEFAULT_PROFILE", "prod", true),
+        ("AWS_PROFILE", "ci", false),
+        ("AWS_PROFILE", "", false),
+    ] {
+        let warning = match warned {
+            true => format!(
+                "shipctl: warning: {var} is set to \"prod\" in the environment: aws commands use \
+                 that profile, not \"ci\", unless they pass --profile ci\n"
+            ),
+            false => String::new(),
+        };
+        job.test(&[
+            "configure_aws",
+            "keys",
+            "--profile",
+            "ci",
+            "--region",
+            "eu-west-1",
+        ])
+        .env(var, value)
+        .stderr(warning + &job.written("ci"))
+        .run();
+    }
+}

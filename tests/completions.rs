@@ -803,3 +803,34 @@ fn bash_completes_in_a_terminal() {
         "{out}"
     );
 }
+
+/// A value the shell would split or expand (a params key `Weird Key`, an
+/// AWS profile `[ prod ]` written by hand) goes into the line quoted, so
+/// that it stays one word; typed inside quotes it goes in as it is.
+#[test]
+fn bash_quotes_values_with_spaces_and_specials() {
+    let job = Job::new();
+    let p = job.path("job/IN/app-params/version.json");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(
+        p,
+        r#"{"version":{"propertyBag":{"params":{"Weird Key":1,"a$b":2,"plain":3}}}}"#,
+    )
+    .unwrap();
+    let Some(got) = bash_complete(&job, "shipctl get_params_resource app-params ") else {
+        return;
+    };
+    // (DB_HOST: from the job's $APPPARAMS_PARAMS_DB_HOST.)
+    assert_eq!(got, [r"Weird\ Key", r"a\$b", "plain", "DB_HOST"]);
+    let got = bash_complete(&job, "shipctl get_params_resource app-params Wei").unwrap();
+    assert_eq!(got, [r"Weird\ Key"]);
+    // The result, run by bash, is the one argument.
+    let program = format!(
+        "{}eval \"set -- ${{COMPREPLY[0]}}\"; printf '%s|' \"$#\" \"$1\"\n",
+        bash_program("shipctl get_params_resource app-params Wei")
+    );
+    let out = run(job
+        .shell("bash", &["--norc", "--noprofile", "-c", &program])
+        .unwrap());
+    assert!(out.ends_with("1|Weird Key|"), "{out}");
+}

@@ -131,6 +131,28 @@ fn non_utf8_values_are_printed_as_bytes() {
         .run();
 }
 
+/// A file name is any bytes the shell passes: get_json_value reads a file
+/// whose name is not UTF-8, and names a missing one with its bytes shown.
+#[test]
+fn a_json_file_name_that_is_not_utf8_is_read() {
+    let name = OsString::from_vec(b"caf\xe9.json".to_vec());
+    // (A UTF-8 neighbour, so that the work folder exists.)
+    let t = Test::new().file("work/other.json", "{}");
+    std::fs::write(t.work().join(&name), r#"{"a": 1}"#).unwrap();
+    t.args([OsString::from("get_json_value"), name, "a".into()])
+        .stdout("1\n")
+        .run();
+    Test::new()
+        .args([
+            OsString::from("get_json_value"),
+            OsString::from_vec(b"x\xe9.json".to_vec()),
+            "a".into(),
+        ])
+        .status(99)
+        .stderr("shipctl: error: x\u{fffd}.json not found\n")
+        .run();
+}
+
 #[test]
 fn params_and_version_keys_from_file() {
     let t = || Test::new().file("job/IN/app/version.json", VERSION_JSON);

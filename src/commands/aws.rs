@@ -276,6 +276,19 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
              unless commands use --profile {profile}"
         ));
     }
+    // botocore takes AWS_PROFILE, else the older AWS_DEFAULT_PROFILE.
+    let chosen = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        .into_iter()
+        .find_map(|k| env.raw(k).filter(|v| !v.is_empty()).map(|v| (k, v)));
+    if let Some((var, other)) = chosen
+        && other != profile
+    {
+        diag::warn(format_args!(
+            "{var} is set to {:?} in the environment: aws commands use that profile, \
+             not {profile:?}, unless they pass --profile {profile}",
+            other.to_string_lossy()
+        ));
+    }
     if found.region.is_none() {
         diag::warn(format_args!(
             "no region written for profile {profile:?}: resource {} has none (looked at {}); \

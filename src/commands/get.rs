@@ -411,35 +411,42 @@ pub fn job_integration_field(
     print(env, out, answer, &looked_for)
 }
 
-pub fn json_value(env: &JobEnv, file: &str, path: Option<&str>, out: &mut dyn Write) -> Result<()> {
+pub fn json_value(
+    env: &JobEnv,
+    file: &Path,
+    path: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<()> {
     let segs = match path {
         None | Some("") => Vec::new(),
         Some(p) => path_arg(p)?,
     };
+    // Any bytes name the file (the shell passed them); shown as text.
+    let shown = file.display();
     // The selected values are kept as the file's text and printed from it,
     // so even a huge selection never becomes a tree in memory.
-    let results = if file == "-" {
+    let results = if file == Path::new("-") {
         json::query(std::io::stdin().lock(), &segs)
             .map_err(|e| exit::failure(format!("standard input: {e:#}")))?
     } else {
-        if Path::new(file).is_dir() {
-            return Err(exit::usage(format!("{file} is a folder, not a JSON file")));
+        if file.is_dir() {
+            return Err(exit::usage(format!("{shown} is a folder, not a JSON file")));
         }
         let f = match std::fs::File::open(file) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(exit::usage(format!("{file} not found")));
+                return Err(exit::usage(format!("{shown} not found")));
             }
-            Err(e) => return Err(e).with_context(|| format!("could not open {file}")),
+            Err(e) => return Err(e).with_context(|| format!("could not open {shown}")),
         };
-        json::query(f, &segs).map_err(|e| exit::failure(format!("{file}: {e:#}")))?
+        json::query(f, &segs).map_err(|e| exit::failure(format!("{shown}: {e:#}")))?
     };
     for found in results {
         match found {
             Some(text) => json::write_text(&mut *out, text)?,
             None if env.strict => {
                 return Err(exit::failure(format!(
-                    "{} is absent in {file}",
+                    "{} is absent in {shown}",
                     path.unwrap_or(".")
                 )));
             }

@@ -280,9 +280,11 @@ fn report_times(dir: &Path) -> Result<Times> {
                     run.iter()
                         .map(|r| {
                             let path = PathBuf::from(platform::os_string(r.clone()));
-                            // A FIFO that took a report's place is refused,
-                            // never waited on.
-                            let found = fsutil::read_file(&path).map(|d| d.map(|d| suites(&d)));
+                            // Listed as a regular file: read without
+                            // resolving its path again; a FIFO that took its
+                            // place since is refused, never waited on.
+                            let found =
+                                fsutil::read_listed_file(&path).map(|d| d.map(|d| suites(&d)));
                             (path, found)
                         })
                         .collect()

@@ -219,23 +219,28 @@ pub fn substitute<'v>(
     mut output: impl Write,
     mut value: impl FnMut(&[u8]) -> Option<&'v [u8]>,
 ) -> std::io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    // `buf[..held]` is what was kept back from the last chunk (a reference
+    // that may go on); the next chunk is read after it. The buffer is zeroed
+    // once and grows only for a reference longer than a chunk.
+    let mut buf: Vec<u8> = vec![0; CHUNK * 2];
+    let mut held = 0;
     let mut eof = false;
     while !eof {
-        // Fill: what was kept back, plus the next chunk.
-        let kept = buf.len();
-        buf.resize(kept + CHUNK, 0);
+        if buf.len() - held < CHUNK {
+            buf.resize(held + CHUNK, 0);
+        }
         let n = loop {
-            match input.read(&mut buf[kept..]) {
+            match input.read(&mut buf[held..held + CHUNK]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         };
-        buf.truncate(kept + n);
+        held += n;
         eof = n == 0;
-        let done = substitute_chunk(&buf, eof, &mut output, &mut value)?;
-        buf.drain(..done);
+        let done = substitute_chunk(&buf[..held], eof, &mut output, &mut value)?;
+        buf.copy_within(done..held, 0);
+        held -= done;
     }
     output.flush()
 }

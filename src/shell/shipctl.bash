@@ -26,7 +26,16 @@ _shipctl() {
             done < <(if [[ $kind == dirs ]]; then compgen -d -- "$typed"; else compgen -f -- "$typed"; fi)
             ;;
         values)
-            COMPREPLY=("${reply[@]:1}")
+            # A value with characters the shell splits or expands (a key
+            # `Weird Key`, a profile `[ prod ]`) goes in quoted, unless the
+            # word is being typed inside quotes already.
+            local c cur=${COMP_WORDS[COMP_CWORD]-}
+            for c in "${reply[@]:1}"; do
+                if [[ $cur != [\"\']* && $c == *[^A-Za-z0-9_.,:=@%+/-]* ]]; then
+                    printf -v c '%q' "$c"
+                fi
+                COMPREPLY+=("$c")
+            done
             ;;
     esac
 }
