@@ -7,8 +7,10 @@
  * never reach it. The runner (target/wine/bin/wine-run) passes $HOME as
  * SHIPCTL_WINE_HOME; this sets HOME and USERPROFILE from it, removes it,
  * and starts the rest of its command line as it is, with its standard
- * handles; its exit code is the program's (126: could not start it).
+ * handles; its exit code is the program's (126: could not start it, after
+ * a few tries).
  */
+#include <stdio.h>
 #include <windows.h>
 
 int main(void)
@@ -39,8 +41,15 @@ int main(void)
     }
     SetEnvironmentVariableW(L"SHIPCTL_WINE_HOME", NULL);
 
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
-        return 126;
+    /* Under load Wine now and then fails a start that works the next
+     * time: a few tries, then the error said on stderr. */
+    for (n = 0; !CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi); n++) {
+        if (n == 4) {
+            fprintf(stderr, "sethome.exe: CreateProcess failed (error %lu)\n", GetLastError());
+            return 126;
+        }
+        Sleep(200);
+    }
     WaitForSingleObject(pi.hProcess, INFINITE);
     GetExitCodeProcess(pi.hProcess, &code);
     return (int)code;
