@@ -13,6 +13,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "shipctl",
+    // What usage lines say whatever the file is called (`shipctl.exe`).
+    bin_name = "shipctl",
     version,
     long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHIPCTL_TARGET"), ")"),
     about = "Read a CI job's metadata and do its routine chores",
@@ -1639,7 +1641,6 @@ mod tests {
 
     #[test]
     fn fast_parse_agrees_with_clap() {
-        use std::os::unix::ffi::OsStringExt;
         let mut clap_cmd = Cli::command();
         clap_cmd.build();
         for (name, _) in FAST {
@@ -1676,7 +1677,7 @@ mod tests {
                 "--strict".into(),
                 "-V".into(),
                 "".into(),
-                OsString::from_vec(vec![0xff]),
+                crate::platform::not_unicode(),
                 "a b".into(),
             ];
             let mut cases: Vec<Vec<OsString>> = Vec::new();

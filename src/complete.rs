@@ -1104,12 +1104,13 @@ mod tests {
         let profiles: Vec<String> = aws_profiles(&e).into_iter().map(|c| c.value).collect();
         assert_eq!(profiles, ["default", " prod ", "ci"]);
         // The path rule of configure_aws: `$HOME` and `~` expanded from the
-        // job environment; both files.
+        // job environment (`~` is %USERPROFILE% on Windows); both files.
         let home = dir.path().to_str().unwrap();
         std::fs::write(dir.path().join("config"), "[default]\n[profile 'my ci']\n").unwrap();
         for (creds, config) in [("$HOME/creds", "${HOME}/config"), ("~/creds", "~/config")] {
             let e = env(&[
                 ("HOME", home),
+                ("USERPROFILE", home),
                 ("AWS_SHARED_CREDENTIALS_FILE", creds),
                 ("AWS_CONFIG_FILE", config),
             ]);

@@ -65,11 +65,12 @@
 //! - **Errors** are one line naming the path and the cause (`could not write
 //!   PATH: No space left on device (os error 28)`); the exit status is 1.
 
+use crate::platform::ShowPath;
+use crate::platform::{self, Lockable};
 use anyhow::Result;
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
-use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// The most symbolic links followed to find a target (Linux's own limit for
@@ -88,6 +89,8 @@ const TEMP_FOLDER: &str = ".stage";
 
 /// What a path is, after following its links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Windows file systems have no FIFOs, sockets or block devices.
+#[cfg_attr(windows, allow(dead_code))]
 pub enum Kind {
     /// Nothing there (or a dangling link).
     Missing,
@@ -101,21 +104,7 @@ pub enum Kind {
 
 impl Kind {
     fn of(md: &Metadata) -> Kind {
-        use std::os::unix::fs::FileTypeExt;
-        let t = md.file_type();
-        if t.is_file() {
-            Kind::File
-        } else if t.is_dir() {
-            Kind::Folder
-        } else if t.is_fifo() {
-            Kind::Fifo
-        } else if t.is_socket() {
-            Kind::Socket
-        } else if t.is_char_device() {
-            Kind::CharDevice
-        } else {
-            Kind::BlockDevice
-        }
+        platform::kind_of(&md.file_type())
     }
 
     /// "a folder", "a FIFO (named pipe)", … for messages.
@@ -153,16 +142,16 @@ pub enum FsError {
 impl fmt::Display for FsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FsError::Loop { path } => write!(f, "symbolic link loop at {}", path.display()),
+            FsError::Loop { path } => write!(f, "symbolic link loop at {}", path.shown()),
             FsError::WrongKind {
                 path,
                 resolved,
                 kind,
                 wanted,
             } => {
-                write!(f, "{}", path.display())?;
+                write!(f, "{}", path.shown())?;
                 if path != resolved {
-                    write!(f, " (a link to {})", resolved.display())?;
+                    write!(f, " (a link to {})", resolved.shown())?;
                 }
                 write!(f, " is {}, not {wanted}", kind.describe())
             }
@@ -172,19 +161,15 @@ impl fmt::Display for FsError {
 
 impl std::error::Error for FsError {}
 
-fn is_errno(e: &io::Error, errno: rustix::io::Errno) -> bool {
-    e.raw_os_error() == Some(errno.raw_os_error())
-}
-
 /// An I/O error on `path` as one line: a loop becomes [`FsError::Loop`].
 fn io_error(e: io::Error, verb: &str, path: &Path) -> anyhow::Error {
-    if is_errno(&e, rustix::io::Errno::LOOP) {
+    if platform::is_loop(&e) {
         return FsError::Loop {
             path: path.to_path_buf(),
         }
         .into();
     }
-    anyhow::Error::new(e).context(format!("could not {verb} {}", path.display()))
+    anyhow::Error::new(e).context(format!("could not {verb} {}", path.shown()))
 }
 
 /// An error of the `tempfile` crate without the ` at path "…"` it adds
@@ -284,9 +269,16 @@ impl Target {
         self.kind == Kind::File
     }
 
-    /// The permission bits (`& 0o7777`) of the existing file.
+    /// The permission bits (`& 0o7777`) of the existing file (on
+    /// Windows its read-only flag as the write bits: `platform::mode_of`).
     pub fn mode(&self) -> Option<u32> {
-        self.meta.as_ref().map(|m| m.permissions().mode() & 0o7777)
+        self.meta.as_ref().map(platform::mode_of)
+    }
+
+    /// The existing file's mode when it lets group or others in
+    /// (`platform::open_to_others`; never on Windows).
+    pub fn open_to_others(&self) -> Option<u32> {
+        self.meta.as_ref().and_then(platform::open_to_others)
     }
 
     /// The size in bytes of the existing file.
@@ -373,12 +365,14 @@ impl Target {
         self.stage(Source::Fill(Box::new(fill)), options)?.commit()
     }
 
-    /// The mode the new content gets.
-    fn new_mode(&self, options: WriteOptions) -> u32 {
-        options
-            .mode
-            .or_else(|| self.mode())
-            .unwrap_or(options.new_mode)
+    /// The mode (Windows: access list) and owner the new content gets:
+    /// `options.mode`, else the replaced file's, else `options.new_mode`.
+    fn access(&self, options: WriteOptions) -> platform::Access<'_> {
+        platform::Access {
+            mode: options.mode,
+            new_mode: options.new_mode,
+            old: self.meta.as_ref().map(|m| (self.path.as_path(), m)),
+        }
     }
 
     /// Make the new content complete and checked, not yet visible.
@@ -406,21 +400,18 @@ impl Target {
                 how: How::InPlace { target, content },
             });
         }
-        let mut temp = TempFile::create(self.folder()).map_err(fail)?;
-        let file = &mut temp.file;
+        let access = self.access(options);
+        let mut temp = TempFile::create(self.folder(), access.private()).map_err(fail)?;
+        let file = temp.file.handle_mut();
         match source {
             Source::Bytes(b) => io::Write::write_all(file, b),
             Source::Fill(fill) => fill(file),
         }
         .map_err(fail)?;
-        let file = &temp.file;
-        file.set_permissions(std::fs::Permissions::from_mode(self.new_mode(options)))
-            .map_err(fail)?;
-        // Keep the replaced file's owner (CI often runs as root over a
-        // user's HOME). Without the right to do so, the file becomes ours.
-        if let Some(md) = &self.meta {
-            let _ = std::os::unix::fs::fchown(file, Some(md.uid()), Some(md.gid()));
-        }
+        let file = temp.file.handle();
+        // The mode, and the replaced file's owner where we have the right
+        // (CI often runs as root over a user's HOME; else it becomes ours).
+        platform::apply_access(file, &temp.path, access).map_err(fail)?;
         if options.sync {
             file.sync_all().map_err(fail)?;
         }
@@ -475,7 +466,7 @@ impl Content<'_> {
                 buf[..n].copy_from_slice(&rest[..n]);
                 Ok(n)
             }
-            Content::File(f) => f.read_at(buf, offset),
+            Content::File(f) => platform::read_at(f, buf, offset),
         }
     }
 }
@@ -500,16 +491,13 @@ impl Staged<'_> {
                     }
                     Ok(Written::Renamed)
                 }
-                Err(e)
-                    if is_errno(&e, rustix::io::Errno::BUSY)
-                        || is_errno(&e, rustix::io::Errno::XDEV) =>
-                {
+                Err(e) if platform::rename_refused(&e) => {
                     // A mount point (a bind-mounted file) that statx did not
                     // report: write the checked bytes in place. The
                     // temporary file is removed when `temp` drops.
                     let file = open_checked(&target.path, true)
                         .map_err(|e| target.open_error(e, "write"))?;
-                    let content = Content::File(temp.file.try_clone().map_err(fail)?);
+                    let content = Content::File(temp.file.handle().try_clone().map_err(fail)?);
                     write_in_place(&file, &content, self.options.sync).map_err(fail)?;
                     Ok(Written::InPlace)
                 }
@@ -594,12 +582,7 @@ pub fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
 /// fstat, read until the end, close — where [`read_file`] first resolves
 /// the path's links and std's `read_to_end` asks the size again.
 pub fn read_listed_file(path: &Path) -> Result<Option<Vec<u8>>> {
-    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
-    let mut file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
+    let mut file = match platform::open_no_follow(path, false) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(e, "read", path)),
@@ -640,12 +623,7 @@ pub fn read_listed_file(path: &Path) -> Result<Option<Vec<u8>>> {
 /// loop is an error. Unlike [`read_file`], the path's links are left to the
 /// kernel (`/dev/fd/N` is a link to a pipe).
 pub fn read_input(path: &Path) -> Result<Option<Vec<u8>>> {
-    let flags = rustix::fs::OFlags::NONBLOCK;
-    let mut file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
+    let mut file = match platform::open_input(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_error(e, "read", path)),
@@ -655,8 +633,7 @@ pub fn read_input(path: &Path) -> Result<Option<Vec<u8>>> {
         Kind::File => {}
         Kind::Fifo | Kind::CharDevice => {
             // Read the pipe to its end, waiting for its writer.
-            rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
-                .map_err(|e| io_error(e.into(), "read", path))?;
+            platform::make_blocking(&file).map_err(|e| io_error(e, "read", path))?;
         }
         kind => {
             return Err(FsError::WrongKind {
@@ -737,12 +714,7 @@ fn commit_all(
 /// blocking (a FIFO's open returns at once), then check it is one (an
 /// `InvalidInput` error when it is not).
 fn open_checked(path: &Path, write: bool) -> io::Result<File> {
-    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
-    let file = std::fs::OpenOptions::new()
-        .read(!write)
-        .write(write)
-        .custom_flags(flags.bits() as i32)
-        .open(path)?;
+    let file = platform::open_no_follow(path, write)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -752,27 +724,10 @@ fn open_checked(path: &Path, write: bool) -> io::Result<File> {
     Ok(file)
 }
 
-/// Whether `path` is the root of a mount (a bind-mounted file): statx's
-/// `STATX_ATTR_MOUNT_ROOT` (Linux 5.8), else (older kernels, macOS) a
-/// device that differs from its folder's.
+/// Whether `path` is the root of a mount (a bind-mounted file; see
+/// `platform::is_mount_point`).
 fn is_mount_point(path: &Path) -> bool {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
-        let flags = AtFlags::NO_AUTOMOUNT | AtFlags::SYMLINK_NOFOLLOW;
-        if let Ok(s) = rustix::fs::statx(rustix::fs::CWD, path, flags, StatxFlags::BASIC_STATS)
-            && s.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT)
-        {
-            return s.stx_attributes.contains(StatxAttributes::MOUNT_ROOT);
-        }
-    }
-    match (
-        std::fs::symlink_metadata(path),
-        std::fs::metadata(folder_of(path)),
-    ) {
-        (Ok(f), Ok(d)) => f.dev() != d.dev(),
-        _ => false,
-    }
+    platform::is_mount_point(path)
 }
 
 /// Write `content` over the regular file `file`, in place: grow it first
@@ -813,7 +768,7 @@ fn copy_range(content: &Content, file: &File, from: u64, to: u64) -> io::Result<
                 "the staged content is shorter than it was",
             ));
         }
-        file.write_all_at(&buf[..n], at)?;
+        platform::write_all_at(file, &buf[..n], at)?;
         at += n as u64;
     }
     Ok(())
@@ -833,35 +788,28 @@ fn temp_name(dir: &Path, suffix: &str) -> PathBuf {
 }
 
 /// A temporary file of the write path: named `.shipctl.<pid>.<random>.tmp`,
-/// mode 0600, locked (`flock`) for as long as it lives, removed when
-/// dropped unless renamed.
+/// mode 0600 (Windows: its owner's alone when `private`), locked (`flock`)
+/// for as long as it lives, removed when dropped unless renamed.
 struct TempFile {
     path: PathBuf,
-    file: File,
+    file: Lockable,
     renamed: bool,
 }
 
 impl TempFile {
-    fn create(dir: &Path) -> io::Result<TempFile> {
+    fn create(dir: &Path, private: bool) -> io::Result<TempFile> {
         sweep_stale(dir);
         for _ in 0..16 {
             let path = temp_name(dir, TEMP_FILE);
-            let file = match std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(rustix::fs::OFlags::CLOEXEC.bits() as i32)
-                .open(&path)
-            {
-                Ok(f) => f,
+            let file = match platform::create_temp_file(&path, private) {
+                Ok(f) => Lockable::file(f),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 // Say that it is the folder that refuses, not the file
                 // (which may well be writable).
                 Err(e) => {
                     return Err(io::Error::new(
                         e.kind(),
-                        format!("a temporary file cannot be made in {} ({e})", dir.display()),
+                        format!("a temporary file cannot be made in {} ({e})", dir.shown()),
                     ));
                 }
             };
@@ -875,7 +823,7 @@ impl TempFile {
             // lock either, so it never removes the file.
             let _ = temp.file.lock();
             // Swept in the instant between its creation and the lock?
-            if temp.file.metadata()?.nlink() > 0 {
+            if !platform::is_unlinked(temp.file.handle())? {
                 return Ok(temp);
             }
         }
@@ -885,7 +833,7 @@ impl TempFile {
     /// Rename over `to`; on error the file is still there (and removed on
     /// drop).
     fn rename(&mut self, to: &Path) -> io::Result<()> {
-        std::fs::rename(&self.path, to)?;
+        platform::rename(&self.path, to)?;
         self.renamed = true;
         Ok(())
     }
@@ -903,7 +851,7 @@ impl Drop for TempFile {
 /// locked while it lives, removed with its content when dropped.
 struct TempFolder {
     path: PathBuf,
-    _lock: File,
+    _lock: Lockable,
 }
 
 impl TempFolder {
@@ -912,13 +860,13 @@ impl TempFolder {
         let fail = |e: io::Error| io_error(e, "create a temporary folder in", dir);
         for _ in 0..16 {
             let path = temp_name(dir, TEMP_FOLDER);
-            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+            match platform::dir_builder(Some(0o700)).create(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(fail(e)),
             }
             // Unlocked where flock does not work (see TempFile::create).
-            let opened = File::open(&path).inspect(|lock| {
+            let opened = Lockable::folder(&path).inspect(|lock| {
                 let _ = lock.lock();
             });
             let lock = match opened {
@@ -928,7 +876,7 @@ impl TempFolder {
                     return Err(fail(e));
                 }
             };
-            if lock.metadata().map_err(fail)?.nlink() > 0 {
+            if !platform::is_unlinked(lock.handle()).map_err(fail)? {
                 return Ok(TempFolder { path, _lock: lock });
             }
         }
@@ -949,7 +897,7 @@ impl Drop for TempFolder {
 }
 
 fn make_removable(dir: &Path) {
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    let _ = platform::make_writable(dir);
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
@@ -985,25 +933,16 @@ pub fn sweep_stale(dir: &Path) {
         if kind.is_dir() != is_folder || !(kind.is_dir() || kind.is_file()) {
             continue;
         }
-        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
-        let Ok(handle) = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(flags.bits() as i32)
-            .open(&path)
-        else {
+        let Ok(handle) = Lockable::entry(&path, is_folder) else {
             continue;
         };
         // Locked: its writer lives. Any other error (flock unsupported
         // here): nothing can be known, the file stays.
-        if handle.try_lock().is_err() {
+        if !matches!(handle.try_lock(), Ok(true)) {
             continue;
         }
         // Still the same entry (not replaced since it was opened)?
-        let same = match (handle.metadata(), std::fs::symlink_metadata(&path)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        };
-        if !same {
+        if !platform::same_entry(handle.handle(), &path) {
             continue;
         }
         if is_folder {
@@ -1029,17 +968,14 @@ pub fn create_folder(dir: &Path, new_mode: Option<u32>) -> Result<()> {
         Kind::Missing => {}
         _ => return Err(target.wrong_kind("a folder")),
     }
-    let mut builder = std::fs::DirBuilder::new();
+    let mut builder = platform::dir_builder(new_mode);
     builder.recursive(true);
-    if let Some(mode) = new_mode {
-        builder.mode(mode);
-    }
     // Through a dangling link: create what it points to.
     builder
         .create(&target.path)
         .map_err(|e| io_error(e, "create the folder", dir))?;
     if let Some(mode) = new_mode {
-        std::fs::set_permissions(&target.path, std::fs::Permissions::from_mode(mode))
+        platform::set_path_mode(&target.path, mode)
             .map_err(|e| io_error(e, "set the mode of", dir))?;
     }
     Ok(())
@@ -1048,17 +984,18 @@ pub fn create_folder(dir: &Path, new_mode: Option<u32>) -> Result<()> {
 /// An exclusive lock, held until dropped.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    _lock: Lockable,
 }
 
 /// Take an exclusive lock on a folder (`flock` on the folder itself, so no
-/// lock file is left behind in it). Held until the returned handle drops.
-/// Every writer of the folder's key=value files takes it, so that a
-/// read-check-append never interleaves with another.
+/// lock file is left behind in it; on Windows a named mutex of the
+/// folder's identity). Held until the returned handle drops. Every writer
+/// of the folder's key=value files takes it, so that a read-check-append
+/// never interleaves with another.
 pub fn lock_folder(dir: &Path) -> Result<Lock> {
-    let file = File::open(dir).map_err(|e| io_error(e, "open to lock it", dir))?;
-    file.lock().map_err(|e| io_error(e, "lock", dir))?;
-    Ok(Lock { _file: file })
+    let lock = Lockable::folder(dir).map_err(|e| io_error(e, "open to lock it", dir))?;
+    lock.lock().map_err(|e| io_error(e, "lock", dir))?;
+    Ok(Lock { _lock: lock })
 }
 
 /// Take an exclusive lock for read-modify-write cycles of the file `path`:
@@ -1078,39 +1015,22 @@ pub fn lock_beside(path: &Path) -> Result<Lock> {
 /// as the fallback, the same target), and always in the same order (by
 /// device and inode), so that two calls never wait on each other.
 pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
-    use rustix::io::Errno;
-    let mut handles: Vec<((u64, u64), File, PathBuf)> = Vec::new();
+    let mut handles: Vec<(platform::FileKey, Lockable, PathBuf)> = Vec::new();
     for path in paths {
         let target = Target::resolve(path)?;
         let mut name = target.path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let lock = target.path.with_file_name(name);
-        let opened = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(&lock);
-        let fallback = [
-            Errno::ROFS,
-            Errno::ACCESS,
-            Errno::PERM,
-            Errno::NOSPC,
-            Errno::DQUOT,
-        ];
-        let (file, what) = match opened {
-            Ok(f) => (f, lock),
-            Err(e) if fallback.iter().any(|&n| is_errno(&e, n)) => {
+        let (file, what) = match platform::open_lock_file(&lock) {
+            Ok(f) => (Lockable::file(f), lock),
+            Err(e) if platform::lock_file_refused(&e) => {
                 let dir = target.folder().to_path_buf();
-                let f = File::open(&dir).map_err(|e| io_error(e, "open to lock it", &dir))?;
+                let f = Lockable::folder(&dir).map_err(|e| io_error(e, "open to lock it", &dir))?;
                 (f, dir)
             }
             Err(e) => return Err(io_error(e, "open the lock file", &lock)),
         };
-        let md = file.metadata().map_err(|e| io_error(e, "lock", &what))?;
-        let key = (md.dev(), md.ino());
+        let key = file.key().map_err(|e| io_error(e, "lock", &what))?;
         if handles.iter().all(|(k, _, _)| *k != key) {
             handles.push((key, file, what));
         }
@@ -1118,9 +1038,9 @@ pub fn lock_files(paths: &[&Path]) -> Result<Vec<Lock>> {
     handles.sort_by_key(|(k, _, _)| *k);
     handles
         .into_iter()
-        .map(|(_, file, what)| {
-            file.lock().map_err(|e| io_error(e, "lock", &what))?;
-            Ok(Lock { _file: file })
+        .map(|(_, lock, what)| {
+            lock.lock().map_err(|e| io_error(e, "lock", &what))?;
+            Ok(Lock { _lock: lock })
         })
         .collect()
 }
@@ -1146,8 +1066,8 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         if to.kind == Kind::Folder {
             anyhow::bail!(
                 "cannot replace the folder {} with the file {}",
-                dst.display(),
-                src.display()
+                dst.shown(),
+                src.shown()
             );
         }
         to.check_file()?;
@@ -1168,8 +1088,8 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
         Kind::Missing | Kind::Folder => {}
         Kind::File => anyhow::bail!(
             "cannot replace the file {} with the folder {}",
-            dst.display(),
-            src.display()
+            dst.shown(),
+            src.shown()
         ),
         _ => return Err(to.wrong_kind("a folder")),
     }
@@ -1184,7 +1104,7 @@ pub fn copy_path(src: &Path, dst: &Path) -> Result<()> {
     let staged = stage.path().join("copy");
     copy_tree(&from.path, &staged, dst)?;
     match to.kind {
-        Kind::Missing => std::fs::rename(&staged, &to.path)
+        Kind::Missing => platform::rename(&staged, &to.path)
             .map_err(|e| io_error(e, "move the copy into", dst))?,
         _ => {
             check_merge(&staged, &to.path)?;
@@ -1234,8 +1154,8 @@ pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
         if !(is_file(&path) && is_file(&staged.join(entry.file_name()))) {
             anyhow::bail!(
                 "{} is a mount point that the copy of {} has no file for: it cannot be replaced",
-                path.display(),
-                src.display()
+                path.shown(),
+                src.shown()
             );
         }
         in_place.push(entry.file_name());
@@ -1252,7 +1172,7 @@ pub fn mirror_folder(src: &Path, dst: &Path) -> Result<()> {
         if in_place.contains(&entry.file_name()) {
             write_staged_in_place(&entry.path(), &to)?;
         } else {
-            std::fs::rename(entry.path(), &to)
+            platform::rename(&entry.path(), &to)
                 .map_err(|e| io_error(e, "move the copy into", &to))?;
         }
     }
@@ -1276,8 +1196,8 @@ pub fn refuse_copy_into_itself(src: &Path, dst_dir: &Path) -> Result<()> {
     {
         anyhow::bail!(
             "cannot copy the folder {} into itself ({})",
-            src.display(),
-            dst_dir.display()
+            src.shown(),
+            dst_dir.shown()
         );
     }
     Ok(())
@@ -1330,7 +1250,7 @@ fn copy_tree(src: &Path, dst: &Path, shown: &Path) -> Result<()> {
         if ft.is_symlink() {
             let target =
                 std::fs::read_link(&from).map_err(|e| io_error(e, "read the link", &from))?;
-            std::os::unix::fs::symlink(&target, &to)
+            platform::symlink(&target, &to, &from)
                 .map_err(|e| io_error(e, "create the link", &shown))?;
         } else if ft.is_dir() {
             copy_tree(&from, &to, &shown)?;
@@ -1339,34 +1259,26 @@ fn copy_tree(src: &Path, dst: &Path, shown: &Path) -> Result<()> {
         } else {
             crate::diag::warn(format_args!(
                 "{} is not a file, folder or link: not copied",
-                from.display()
+                from.shown()
             ));
         }
     }
     // Set the folder's mode last, so a read-only folder could be filled.
-    std::fs::set_permissions(
-        dst,
-        std::fs::Permissions::from_mode(md.permissions().mode() & 0o7777),
-    )
-    .map_err(|e| io_error(e, "set the mode of", shown))
+    platform::set_path_mode(dst, platform::mode_of(&md))
+        .map_err(|e| io_error(e, "set the mode of", shown))
 }
 
 /// Copy one regular file to a new path, mode kept, synced.
 fn copy_file_new(from: &Path, to: &Path, shown: &Path) -> Result<()> {
     let mut input = open_checked(from, false).map_err(|e| io_error(e, "read", from))?;
-    let mode = input
-        .metadata()
-        .map_err(|e| io_error(e, "read", from))?
-        .permissions()
-        .mode()
-        & 0o777;
+    let mode = platform::mode_of(&input.metadata().map_err(|e| io_error(e, "read", from))?) & 0o777;
     let mut output = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(to)
         .map_err(|e| io_error(e, "write", shown))?;
     io::copy(&mut input, &mut output)
-        .and_then(|_| output.set_permissions(std::fs::Permissions::from_mode(mode)))
+        .and_then(|_| platform::set_file_mode(&output, mode))
         .and_then(|()| output.sync_all())
         .map_err(|e| io_error(e, "write", shown))
 }
@@ -1389,7 +1301,7 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
         if kind.is_dir() {
             match existing.is_dir() {
                 true => check_merge(&entry.path(), &to)?,
-                false => anyhow::bail!("cannot replace the file {} with a folder", to.display()),
+                false => anyhow::bail!("cannot replace the file {} with a folder", to.shown()),
             }
         } else if kind.is_file() {
             let target = Target::resolve(&to)?;
@@ -1397,17 +1309,17 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
                 Kind::File => {}
                 Kind::Missing if target.folder().is_dir() => {}
                 Kind::Folder => {
-                    anyhow::bail!("cannot replace the folder {} with a file", to.display())
+                    anyhow::bail!("cannot replace the folder {} with a file", to.shown())
                 }
                 Kind::Missing => anyhow::bail!(
                     "{} is a link to {}, whose folder does not exist",
-                    to.display(),
-                    target.path.display()
+                    to.shown(),
+                    target.path.shown()
                 ),
                 _ => return Err(target.wrong_kind("a regular file")),
             }
         } else if existing.is_dir() {
-            anyhow::bail!("cannot replace the folder {} with a link", to.display());
+            anyhow::bail!("cannot replace the folder {} with a link", to.shown());
         }
     }
     Ok(())
@@ -1419,8 +1331,7 @@ fn check_merge(staged: &Path, dst: &Path) -> Result<()> {
 /// recursively.
 fn merge(staged: &Path, dst: &Path) -> Result<()> {
     // The staged folder may carry a read-only mode; its entries move out.
-    std::fs::set_permissions(staged, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| io_error(e, "set the mode of", staged))?;
+    platform::make_writable(staged).map_err(|e| io_error(e, "set the mode of", staged))?;
     for entry in read_dir(staged)? {
         let from = entry.path();
         let to = dst.join(entry.file_name());
@@ -1434,22 +1345,18 @@ fn merge(staged: &Path, dst: &Path) -> Result<()> {
             (true, Some(_)) => Target::resolve(&to)?.path,
             _ => to.clone(),
         };
-        match std::fs::rename(&from, &onto) {
+        match platform::rename(&from, &onto) {
             Ok(()) => {}
-            Err(e)
-                if (is_errno(&e, rustix::io::Errno::BUSY)
-                    || is_errno(&e, rustix::io::Errno::XDEV))
-                    && kind.is_file() =>
-            {
+            Err(e) if platform::rename_refused(&e) && kind.is_file() => {
                 // A mount point, or a folder mounted inside: write the
                 // file there through the write path instead.
                 let target = Target::resolve(&onto)?;
                 match target.exists() {
                     true => write_staged_in_place(&from, &onto)?,
                     false => {
-                        let mode = std::fs::metadata(&from)
-                            .map_err(|e| io_error(e, "read", &from))?
-                            .mode();
+                        let mode = platform::mode_of(
+                            &std::fs::metadata(&from).map_err(|e| io_error(e, "read", &from))?,
+                        );
                         let mut input =
                             open_checked(&from, false).map_err(|e| io_error(e, "write", &to))?;
                         target.write_with(WriteOptions::PUBLIC.with_mode(mode & 0o777), |f| {
@@ -1467,12 +1374,16 @@ fn merge(staged: &Path, dst: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
+    #[cfg(unix)]
     fn mode(p: &Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     }
 
     #[test]
+    #[cfg(unix)]
     fn writes_new_file_with_mode_and_keeps_existing_mode() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
@@ -1493,6 +1404,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn writes_through_a_symlink_and_creates_a_dangling_links_target() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("real");
@@ -1510,6 +1422,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn loops_and_long_chains_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -1520,7 +1433,7 @@ mod tests {
             let err = write_file(&d.join(name), b"x", WriteOptions::PUBLIC).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("symbolic link loop at {}", d.join(name).display())
+                format!("symbolic link loop at {}", d.join(name).shown())
             );
             assert!(read_file(&d.join(name)).is_err());
         }
@@ -1546,6 +1459,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn other_kinds_are_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
@@ -1557,7 +1471,7 @@ mod tests {
             err.to_string(),
             format!(
                 "{} is a FIFO (named pipe), not a regular file",
-                fifo.display()
+                fifo.shown()
             )
         );
         assert!(write_file(&fifo, b"x", WriteOptions::PUBLIC).is_err());
@@ -1583,6 +1497,14 @@ mod tests {
             b""
         );
         assert!(read_listed_file(&d.join("gone.xml")).unwrap().is_none());
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_listed_file_swapped_for_a_fifo_folder_or_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("r.xml"), b"x").unwrap();
         // Swapped since it was listed: refused at once, never waited on.
         let fifo = std::ffi::CString::new(d.join("p.xml").into_os_string().into_encoded_bytes());
         // SAFETY: a NUL-terminated path.
@@ -1605,7 +1527,7 @@ mod tests {
         let p = dir.path().join("nope").join("f");
         let err = write_file(&p, b"x", WriteOptions::PUBLIC).unwrap_err();
         assert!(
-            format!("{err:#}").starts_with(&format!("could not write {}:", p.display())),
+            format!("{err:#}").starts_with(&format!("could not write {}:", p.shown())),
             "{err:#}"
         );
         assert!(!p.exists());
@@ -1621,7 +1543,7 @@ mod tests {
         std::fs::create_dir_all(stale_dir.join("copy/x")).unwrap();
         let live = d.join(".shipctl.1.live.tmp");
         std::fs::write(&live, b"busy").unwrap();
-        let held = File::open(&live).unwrap();
+        let held = Lockable::file(File::open(&live).unwrap());
         held.lock().unwrap();
         let other = d.join(".shipctl-old");
         std::fs::write(&other, b"not ours").unwrap();
@@ -1636,6 +1558,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_lock_shared_by_two_files_is_taken_once() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a");
@@ -1668,6 +1591,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_rename_refused_across_devices_falls_back_to_in_place() {
         // A temporary file on another file system than its target: the
         // rename fails with EXDEV, as over a bind-mounted file it fails
@@ -1693,8 +1617,8 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         let ino = std::fs::metadata(&p).unwrap().ino();
         let target = Target::resolve(&p).unwrap();
-        let mut temp = TempFile::create(shm.path()).unwrap();
-        io::Write::write_all(&mut temp.file, b"new").unwrap();
+        let mut temp = TempFile::create(shm.path(), true).unwrap();
+        io::Write::write_all(temp.file.handle_mut(), b"new").unwrap();
         let staged = Staged {
             target: &target,
             options: WriteOptions::PUBLIC,
@@ -1744,7 +1668,7 @@ mod tests {
         std::fs::write(b.join("inside"), b"x").unwrap();
         let err = commit_all(&changes, &old, staged).unwrap_err();
         assert!(
-            format!("{err:#}").contains(&b.display().to_string()),
+            format!("{err:#}").contains(&b.shown().to_string()),
             "{err:#}"
         );
         assert_eq!(std::fs::read(&a).unwrap(), b"old a");

@@ -14,12 +14,12 @@
 //! command requires ([`required`]).
 
 use crate::exit;
+use crate::platform::ShowPath;
 use anyhow::Result;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
@@ -64,13 +64,14 @@ pub struct JobEnv {
 
 impl JobEnv {
     /// An environment from explicit variables (`OsString`s, or `&str`s as
-    /// tests give them).
+    /// tests give them). Windows: names in any case are one variable
+    /// (`Path` is PATH; `platform::env_name`).
     pub fn new<K: Into<OsString>, V: Into<OsString>>(
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> JobEnv {
         let vars: HashMap<OsString, OsString> = vars
             .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
+            .map(|(k, v)| (crate::platform::env_name(k.into()), v.into()))
             .collect();
         let on = |name: &str| {
             crate::cli::env_switch(name, vars.get(OsStr::new(name)).map(|v| v.as_os_str()))
@@ -92,10 +93,13 @@ impl JobEnv {
             // A pipe (`--env-file <(…)`) is read to its end; a FIFO nobody
             // writes to reads as empty; a folder or loop is an error.
             let bytes = crate::fsutil::read_input(path)?
-                .ok_or_else(|| exit::usage(format!("env file {} not found", path.display())))?;
+                .ok_or_else(|| exit::usage(format!("env file {} not found", path.shown())))?;
             let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
             for (k, v) in entries {
-                env.vars.insert(k.into(), OsString::from_vec(v));
+                env.vars.insert(
+                    crate::platform::env_name(k.into()),
+                    crate::platform::os_string(v),
+                );
             }
         }
         Ok(env)
@@ -103,7 +107,9 @@ impl JobEnv {
 
     /// The raw value of a variable, without tracing.
     pub fn raw(&self, name: &str) -> Option<&OsStr> {
-        self.vars.get(OsStr::new(name)).map(|v| v.as_os_str())
+        self.vars
+            .get(OsStr::new(&*crate::platform::env_lookup(name)))
+            .map(|v| v.as_os_str())
     }
 
     /// Every variable (for completion and the like).
@@ -198,17 +204,16 @@ impl JobEnv {
         })
     }
 
-    /// The user's home folder, what `~` stands for: `$HOME` of this
-    /// environment (the process's, or the `--env-file`'s) when it is set
-    /// and not empty, else the home folder of the current user in the
-    /// password database (what `dirs::home_dir` and Python's
-    /// `os.path.expanduser` fall back to; see [`crate::user`]). `None` when
+    /// The user's home folder, what `~` stands for: what this
+    /// environment's variables (the process's, or the `--env-file`'s) say
+    /// — `$HOME` set and not empty; on Windows `%USERPROFILE%`, else
+    /// `%HOMEDRIVE%%HOMEPATH%` ([`crate::user::home_in`]) — else the home
+    /// folder of the current user (the password database; the Windows
+    /// profile folder), what `dirs::home_dir` and Python's
+    /// `os.path.expanduser` fall back to; see [`crate::user`]. `None` when
     /// neither has one.
     pub fn home(&self) -> Option<PathBuf> {
-        match self.raw("HOME").filter(|h| !h.is_empty()) {
-            Some(home) => Some(PathBuf::from(home)),
-            None => crate::user::home(),
-        }
+        crate::user::home_in(|name| self.raw(name)).or_else(crate::user::home)
     }
 
     /// The resources that the job's variables declare: every `<R>_NAME`
@@ -410,7 +415,7 @@ const INTEGRATION: &str = "INTEGRATION_";
 /// not set. The type's bytes are appended as they are (nothing is read or
 /// written there; [`JobFolder::files_folder`] checks them).
 pub fn typed_folder(folder: PathBuf, ty: &[u8]) -> Vec<u8> {
-    let mut p = folder.into_os_string().into_encoded_bytes();
+    let mut p = crate::platform::path_text(&folder).into_owned();
     p.push(b'/');
     p.extend_from_slice(ty);
     p
@@ -512,7 +517,7 @@ impl Resource<'_> {
                     w if w == "does not exist" => "no such folder".to_string(),
                     w => format!("{w}, not a folder"),
                 };
-                self.env.trace(format_args!("{}: {what}", dir.display()));
+                self.env.trace(format_args!("{}: {what}", dir.shown()));
             }
             if exists {
                 return Some(dir);
@@ -526,9 +531,11 @@ impl Resource<'_> {
     /// folder and is a usage error.
     pub fn check_folder_name(&self) -> Result<()> {
         let res = self.name;
-        if res.contains('/') || res.contains("..") {
+        // On Windows also `\` and `:` (`platform::leaves_folder`).
+        if crate::platform::leaves_folder(res) {
             return Err(exit::usage(format!(
-                "resource name {res:?} would leave its folder (it contains '/' or '..')"
+                "resource name {res:?} would leave its folder (it contains {})",
+                crate::platform::LEAVES_FOLDER
             )));
         }
         Ok(())
@@ -632,12 +639,12 @@ fn what_is_at(path: &Path) -> String {
 pub fn read_json_file(path: &Path, env: &JobEnv) -> Result<Option<Value>> {
     // A folder, FIFO or link loop in its place is an error, never a hang.
     let Some(bytes) = crate::fsutil::read_file(path)? else {
-        env.trace(format_args!("{}: no such file", path.display()));
+        env.trace(format_args!("{}: no such file", path.shown()));
         return Ok(None);
     };
-    env.trace(format_args!("{}: read", path.display()));
+    env.trace(format_args!("{}: read", path.shown()));
     let value = crate::json::parse(&bytes)
-        .map_err(|e| exit::failure(format!("{}: {e:#}", path.display())))?;
+        .map_err(|e| exit::failure(format!("{}: {e:#}", path.shown())))?;
     Ok(Some(value))
 }
 
@@ -659,7 +666,7 @@ pub fn copy_error(e: &anyhow::Error) -> anyhow::Error {
 
 /// A required file: missing → exit 99 naming it.
 pub fn required<T>(found: Option<T>, path: &Path) -> Result<T> {
-    found.ok_or_else(|| exit::usage(format!("{} not found", path.display())))
+    found.ok_or_else(|| exit::usage(format!("{} not found", path.shown())))
 }
 
 /// An env file that cannot be read: the line (1-based) and what is wrong.
@@ -680,7 +687,7 @@ impl std::error::Error for EnvFileError {}
 impl EnvFileError {
     /// Exit 1 with `FILE:LINE: what is wrong`.
     pub fn in_file(&self, path: &Path) -> anyhow::Error {
-        exit::failure(format!("{}:{}: {}", path.display(), self.line, self.what))
+        exit::failure(format!("{}:{}: {}", path.shown(), self.line, self.what))
     }
 }
 
@@ -869,17 +876,18 @@ fn trim_ascii_end(b: &[u8]) -> &[u8] {
 /// The keys of an integration.env file, in file order; missing → exit 99.
 pub fn integration_env_keys(path: &Path, env: &JobEnv) -> Result<Vec<String>> {
     let Some(bytes) = crate::fsutil::read_file(path)? else {
-        env.trace(format_args!("{}: no such file", path.display()));
-        return Err(exit::usage(format!("{} not found", path.display())));
+        env.trace(format_args!("{}: no such file", path.shown()));
+        return Err(exit::usage(format!("{} not found", path.shown())));
     };
-    env.trace(format_args!("{}: read", path.display()));
+    env.trace(format_args!("{}: read", path.shown()));
     let entries = parse_env_file(&bytes).map_err(|e| e.in_file(path))?;
     Ok(entries.into_iter().map(|(k, _)| k).collect())
 }
 
-/// An OS string as bytes (values are printed exactly, non-UTF-8 included).
+/// An OS string as bytes (values are printed exactly, non-UTF-8 included;
+/// see `platform::bytes`).
 pub fn bytes(v: &OsStr) -> &[u8] {
-    v.as_bytes()
+    crate::platform::bytes(v)
 }
 
 #[cfg(test)]
@@ -1094,11 +1102,15 @@ mod tests {
             of(VarFamily::Integration),
             [("TOKEN".to_string(), "APP_INTEGRATION_TOKEN".to_string())]
         );
+        // Windows keeps every name upper-case (`platform::env_name`).
+        let x = crate::platform::env_name("APP_x".into())
+            .into_string()
+            .unwrap();
         assert_eq!(
             of(VarFamily::Other),
             [
                 ("COMMIT".to_string(), "APP_COMMIT".to_string()),
-                ("x".to_string(), "APP_x".to_string())
+                (x[4..].to_string(), x.clone())
             ]
         );
         assert!(env.resource("9").vars_of(VarFamily::Other).is_empty());
@@ -1167,14 +1179,23 @@ mod tests {
 
     #[test]
     fn home_from_the_snapshot_then_the_password_database() {
+        // Windows: %USERPROFILE% (Python's ntpath.expanduser; `user::home_in`).
+        let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         assert_eq!(
-            env_of(&[("HOME", "/from/env-file")]).home(),
+            env_of(&[(var, "/from/env-file")]).home(),
             Some(PathBuf::from("/from/env-file"))
         );
-        // Unset or empty: the current user's entry, whatever the process's
-        // own $HOME says.
+        // Unset or empty: the current user's entry (the Windows profile
+        // folder), whatever the process's own variables say.
         assert_eq!(env_of(&[]).home(), crate::user::home());
-        assert_eq!(env_of(&[("HOME", "")]).home(), crate::user::home());
+        assert_eq!(env_of(&[(var, "")]).home(), crate::user::home());
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn home_from_homedrive_and_homepath() {
+        let env = env_of(&[("HOMEDRIVE", "D:"), ("HOMEPATH", "\\Users\\ci")]);
+        assert_eq!(env.home(), Some(PathBuf::from("D:\\Users\\ci")));
     }
 
     #[test]

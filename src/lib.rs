@@ -18,6 +18,7 @@ mod fsutil;
 mod glob;
 mod job;
 mod json;
+mod platform;
 mod user;
 
 /// What the integration tests call directly, besides the binary: the pure
@@ -169,7 +170,7 @@ fn report(err: &anyhow::Error) -> u8 {
     // A reader that went away (`shipctl … | head -1`) is not an error.
     let broken_pipe = err.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(platform::is_broken_pipe)
     });
     if broken_pipe {
         return exit::OK;

@@ -6,12 +6,25 @@
 //! which costs as much as the rest of a lookup. The C `main` below does the
 //! two things of that start-up that matter here: stdin, stdout and stderr
 //! are open, and SIGPIPE is ignored.
-#![no_main]
+//!
+//! On Windows std's own entry point is used: it reads the arguments from
+//! the UTF-16 command line (`é`, `ß`, emoji arrive whole; a C `main`'s
+//! narrow argv would turn them into the console's code page).
+#![cfg_attr(unix, no_main)]
 
+#[cfg(unix)]
 use std::ffi::{CStr, OsStr, OsString, c_char};
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
 
+/// The entry point on Windows (see above).
+#[cfg(windows)]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(shipctl::main(std::env::args_os().collect()))
+}
+
 /// The C entry point (see `no_main` above).
+#[cfg(unix)]
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: i32, argv: *const *const c_char) -> i32 {
     standard_streams_open();
@@ -35,6 +48,7 @@ extern "C" fn main(argc: i32, argv: *const *const c_char) -> i32 {
 /// /dev/null, so that a file shipctl opens later (a state file, a temporary
 /// file) can never become its stdout or stderr and receive a value or a
 /// diagnostic (`shipctl replace app.yml 2>&-`).
+#[cfg(unix)]
 fn standard_streams_open() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,

@@ -1,4 +1,10 @@
 //! The integration-test binary: every test that runs the real `shipctl`.
+//!
+//! It runs on a Unix host, with the shells, `git`, `aws` and servers the
+//! tests talk to. A Windows binary is tested by this same harness from
+//! Linux under Wine (`SHIPCTL_TEST_BIN`, `SHIPCTL_TEST_RUNNER`: tests/util
+//! and scripts/wine-test), so there is no Windows build of it.
+#![cfg(unix)]
 
 mod aws;
 mod aws_cases;

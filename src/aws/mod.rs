@@ -8,9 +8,9 @@ pub mod ecr;
 pub mod sigv4;
 
 use crate::job::JobEnv;
+use crate::platform::ShowPath;
 use crate::{diag, exit, fsutil};
 use anyhow::Result;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The credentials and config files of the AWS CLI.
@@ -91,33 +91,10 @@ fn expand_vars(env: &JobEnv, s: &str) -> String {
     out
 }
 
-/// Python's `os.path.expanduser`: `~` is `$HOME` as set — even empty,
-/// where [`JobEnv::home`] would look further — else the home folder of the
-/// current user, `~user` that user's home folder (both from the password
-/// database, [`crate::user`]); otherwise the path is kept.
+/// Python's `os.path.expanduser` as botocore uses it on this platform
+/// ([`crate::user::expand_user`]) over the job's variables.
 fn expand_user(env: &JobEnv, s: &str) -> String {
-    let Some(after) = s.strip_prefix('~') else {
-        return s.to_string();
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (user, tail) = after.split_at(end);
-    let home = match user {
-        "" if env.raw("HOME").is_some_and(OsStr::is_empty) => Some(PathBuf::new()),
-        "" => env.home(),
-        user => crate::user::home_of(user),
-    };
-    let home = home.map(|h| h.to_string_lossy().into_owned());
-    match home {
-        Some(h) => {
-            let joined = format!("{}{tail}", h.trim_end_matches('/'));
-            if joined.is_empty() {
-                "/".into()
-            } else {
-                joined
-            }
-        }
-        None => s.to_string(),
-    }
+    crate::user::expand_user(|name| env.raw(name), s)
 }
 
 /// The two files' texts as read under the lock; `None` for a missing file.
@@ -173,7 +150,7 @@ pub fn update(
         let refuse = |e: ini::IniError| {
             exit::failure(format!(
                 "{}: {e}; fix or remove that file first (nothing was changed)",
-                target.requested().display()
+                target.requested().shown()
             ))
         };
         let text = ini::decode(&bytes).map_err(refuse)?;
@@ -200,11 +177,11 @@ pub fn update(
             continue;
         }
         if kind == ini::FileKind::Credentials
-            && let Some(m) = target.mode().filter(|m| m & 0o077 != 0)
+            && let Some(m) = target.open_to_others()
         {
             diag::warn(format_args!(
                 "{} can be read by group or others (mode {m:04o}); consider chmod 600 it",
-                target.requested().display()
+                target.requested().shown()
             ));
         }
         // New files are 0600 whatever the umask; existing ones keep their mode.
@@ -233,6 +210,19 @@ mod tests {
             "x1/x1/$NOPE/${NOPE}/$/."
         );
         assert_eq!(expand_vars(&e, "a${X"), "a${X");
+        if cfg!(windows) {
+            // ntpath: %USERPROFILE%, `\` ends the name too, `~user` beside it.
+            let e = env(&[("USERPROFILE", r"C:\Users\me"), ("USERNAME", "me")]);
+            assert_eq!(expand_user(&e, "~/c"), r"C:\Users\me/c");
+            assert_eq!(expand_user(&e, r"~\c"), r"C:\Users\me\c");
+            assert_eq!(expand_user(&e, "~"), r"C:\Users\me");
+            assert_eq!(expand_user(&e, "~bob/c"), r"C:\Users\bob/c");
+            assert_eq!(expand_user(&e, "a/~/c"), "a/~/c");
+            let e = env(&[("HOMEDRIVE", "D:"), ("HOMEPATH", r"\h")]);
+            assert_eq!(expand_user(&e, "~/c"), r"D:\h/c");
+            assert_eq!(expand_user(&env(&[]), "~/c"), "~/c");
+            return;
+        }
         assert_eq!(expand_user(&e, "~/c"), "/h/c");
         assert_eq!(expand_user(&e, "~"), "/h");
         assert_eq!(expand_user(&e, "a/~/c"), "a/~/c");

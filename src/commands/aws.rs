@@ -8,6 +8,7 @@ use crate::aws::{self, AwsFiles, Edits, ini};
 use crate::cli::{AwsEnv, AwsEnvFormat, ConfigureAws, ShellFormat};
 use crate::commands::get;
 use crate::job::{JobEnv, Resource, Var};
+use crate::platform::ShowPath;
 use crate::{diag, eval, exit};
 use anyhow::Result;
 use serde_json::Value;
@@ -80,7 +81,7 @@ fn tried(r: &Resource, fields: &[&str]) -> String {
         "{} and the fields {} of {}",
         vars.join(", "),
         fields.join(", "),
-        r.file("integration.json").display()
+        r.file("integration.json").shown()
     )
 }
 
@@ -106,9 +107,9 @@ pub fn region_sources(r: &Resource) -> String {
         "--region, ${}, {} .version.propertyBag.region and .propertyBag.yml.pointer.region, \
          ${}, {} .region",
         r.var_name(Var::PointerRegion),
-        r.file("version.json").display(),
+        r.file("version.json").shown(),
         r.var_name(Var::Integration("region")),
-        r.file("integration.json").display()
+        r.file("integration.json").shown()
     )
 }
 
@@ -161,7 +162,7 @@ fn region(
             if let Some(s) = found {
                 let source = format!(
                     "{} {}",
-                    r.file("version.json").display(),
+                    r.file("version.json").shown(),
                     get::dotted(pointer)
                 );
                 return checked(s.to_string(), source);
@@ -173,7 +174,7 @@ fn region(
             let source = format!(
                 "${} or {} .region",
                 r.var_name(Var::Integration("region")),
-                r.file("integration.json").display()
+                r.file("integration.json").shown()
             );
             checked(v, source)
         }
@@ -256,8 +257,8 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
             "profile {profile:?} also has {} (in {} or {}): botocore uses that before the keys \
              written",
             overriding.join(", "),
-            files.credentials.display(),
-            files.config.display()
+            files.credentials.shown(),
+            files.config.shown()
         ));
     }
     if let (Some(r), Some(v)) = (&found.region, env.raw("AWS_DEFAULT_REGION"))
@@ -298,9 +299,9 @@ pub fn configure(env: &JobEnv, a: &ConfigureAws) -> Result<()> {
     }
     diag::notice(format_args!(
         "AWS profile {profile:?} written to {}{}",
-        files.credentials.display(),
+        files.credentials.shown(),
         match found.region {
-            Some(_) => format!(" and {}", files.config.display()),
+            Some(_) => format!(" and {}", files.config.shown()),
             None => String::new(),
         }
     ));
@@ -324,8 +325,8 @@ fn remove(files: &AwsFiles, profile: &str) -> Result<()> {
     if removed == 0 {
         diag::notice(format_args!(
             "AWS profile {profile:?} not found in {} or {}; nothing to remove",
-            files.credentials.display(),
-            files.config.display()
+            files.credentials.shown(),
+            files.config.shown()
         ));
     } else {
         diag::notice(format_args!(

@@ -1,6 +1,7 @@
 //! `decrypt` (spec §4): base64-decode a file and RSA-OAEP (SHA-1) decrypt
 //! it block by block with a PEM private key, into `FILE.decrypted`.
 
+use crate::platform::ShowPath;
 use crate::{exit, fsutil};
 use anyhow::{Context, Result};
 use base64::Engine;
@@ -23,7 +24,7 @@ pub fn decrypt(file: &Path, keyfile: Option<&Path>) -> Result<()> {
     let mut key = None;
     for path in &candidates {
         if let Some(pem) = fsutil::read_file(path)
-            .with_context(|| format!("could not read key file {}", path.display()))?
+            .with_context(|| format!("could not read key file {}", path.shown()))?
         {
             key = Some((path, pem));
             break;
@@ -33,7 +34,7 @@ pub fn decrypt(file: &Path, keyfile: Option<&Path>) -> Result<()> {
         return Err(exit::with_code(
             exit::KEY_MISSING,
             match keyfile {
-                Some(k) => format!("key file {} not found", k.display()),
+                Some(k) => format!("key file {} not found", k.shown()),
                 None => format!("key file not found (tried {})", DEFAULT_KEYS.join(", ")),
             },
         ));
@@ -45,17 +46,17 @@ pub fn decrypt(file: &Path, keyfile: Option<&Path>) -> Result<()> {
     let target = fsutil::Target::resolve(Path::new(&target))?;
     target.check_file()?;
     let encoded = fsutil::read_file(file)?
-        .ok_or_else(|| exit::failure(format!("{} not found", file.display())))?;
+        .ok_or_else(|| exit::failure(format!("{} not found", file.shown())))?;
     let pem = String::from_utf8(pem).map_err(|_| {
         exit::failure(format!(
             "key file {}: not a PEM file (not UTF-8)",
-            key_path.display()
+            key_path.shown()
         ))
     })?;
     let key = parse_key(&pem)
-        .map_err(|why| exit::failure(format!("key file {}: {why}", key_path.display())))?;
+        .map_err(|why| exit::failure(format!("key file {}: {why}", key_path.shown())))?;
     let plain = decrypt_bytes(&key, &encoded)
-        .map_err(|why| exit::failure(format!("could not decrypt {}: {why}", file.display())))?;
+        .map_err(|why| exit::failure(format!("could not decrypt {}: {why}", file.shown())))?;
     // A new file holds a secret: only its owner may read it.
     target.write(&plain, fsutil::WriteOptions::PRIVATE)?;
     Ok(())

@@ -13,6 +13,7 @@ use crate::cli::EcrLogin;
 use crate::commands::aws::{self, AwsCredentials};
 use crate::commands::notify::http;
 use crate::job::{JobEnv, Resource, Var};
+use crate::platform::ShowPath;
 use crate::{diag, exit, fsutil};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -82,11 +83,11 @@ pub fn login(env: &JobEnv, a: &EcrLogin, out: &mut dyn Write) -> Result<()> {
         },
     )?;
     for w in done.map(|d| d.warnings).unwrap_or_default() {
-        diag::warn(format_args!("{}: {w}", path.display()));
+        diag::warn(format_args!("{}: {w}", path.shown()));
     }
     diag::notice(format_args!(
         "logged in to {host}: auths entry written to {}; {}",
-        path.display(),
+        path.shown(),
         expiry(token.expires_at)
     ));
     Ok(())
@@ -302,7 +303,7 @@ fn update_config(path: &Path, edit: Edit) -> Result<Option<Done>> {
     let mut doc = parse_config(old.as_deref().unwrap_or(b"")).map_err(|e| {
         exit::failure(format!(
             "{}: {e}; fix or remove that file first (nothing was changed)",
-            path.display()
+            path.shown()
         ))
     })?;
     let done = match edit {
@@ -443,11 +444,11 @@ fn remove(env: &JobEnv, host: &str) -> Result<()> {
     match done.map(|d| d.removed) {
         Some(n) if n > 0 => diag::notice(format_args!(
             "auths entry for {host} removed from {}",
-            path.display()
+            path.shown()
         )),
         _ => diag::notice(format_args!(
             "no auths entry for {host} in {}; nothing to remove",
-            path.display()
+            path.shown()
         )),
     }
     Ok(())

@@ -8,6 +8,7 @@
 use crate::exit;
 use crate::job::{self, JobEnv, Resource, Var};
 use crate::json::{self, Seg};
+use crate::platform::ShowPath;
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::io::Write;
@@ -130,7 +131,7 @@ pub fn resource_meta(env: &JobEnv, res: &str, out: &mut dyn Write) -> Result<()>
         None => r
             .folder()
             .filter(|d| d.is_dir())
-            .map(|d| d.into_os_string().into_encoded_bytes()),
+            .map(|d| crate::platform::path_text(&d).into_owned()),
     };
     print(
         env,
@@ -247,11 +248,11 @@ fn version_path(
     path.extend(path_arg(key)?);
     let file = r.file("version.json");
     let doc = job::required(r.version_json()?, &file)?;
-    let found = json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
+    let found = json::select(&doc, &path).with_context(|| format!("in {}", file.shown()))?;
     // Named as jq would reach it: `.version.propertyBag.nokey`.
     let dot = if key.starts_with('[') { "" } else { "." };
     let shown = format!(".{}{dot}{key}", base.join("."));
-    print_found(env, out, found, &format!("{shown} in {}", file.display()))
+    print_found(env, out, found, &format!("{shown} in {}", file.shown()))
 }
 
 pub fn version_key(env: &JobEnv, res: &str, key: &str, out: &mut dyn Write) -> Result<()> {
@@ -289,8 +290,8 @@ pub fn integration_resource(
             let path = path_arg(field)?;
             let doc = job::required(r.integration_json()?, &file)?;
             let found =
-                json::select(&doc, &path).with_context(|| format!("in {}", file.display()))?;
-            print_found(env, out, found, &format!("{field} in {}", file.display()))?;
+                json::select(&doc, &path).with_context(|| format!("in {}", file.shown()))?;
+            print_found(env, out, found, &format!("{field} in {}", file.shown()))?;
         }
     }
     Ok(())
@@ -354,7 +355,7 @@ pub fn integration_resource_field(
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(Var::Integration(field)),
-        r.file("integration.json").display()
+        r.file("integration.json").shown()
     );
     print(env, out, answer, &looked_for)
 }
@@ -405,7 +406,7 @@ pub fn job_integration_field(
     let looked_for = format!(
         "${} (or {} field {field:?})",
         r.var_name(Var::Integration(field)),
-        file.display()
+        file.shown()
     );
     print(env, out, answer, &looked_for)
 }

@@ -5,12 +5,11 @@ use crate::cli::GitChanges;
 use crate::commands::get;
 use crate::exit;
 use crate::job::{JobEnv, Var};
+use crate::platform::ShowPath;
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -21,10 +20,7 @@ pub fn changes(env: &JobEnv, a: &GitChanges, out: &mut dyn Write) -> Result<()> 
         (None, None) => return Err(exit::usage("give --path=DIR or --resource=RES")),
     };
     if !dir.is_dir() || !is_repository(env, &dir) {
-        return Err(exit::usage(format!(
-            "no git repository at {}",
-            dir.display()
-        )));
+        return Err(exit::usage(format!("no git repository at {}", dir.shown())));
     }
     let range = match (&a.commit_range, &a.resource) {
         (Some(r), _) => Some(r.clone()),
@@ -54,7 +50,7 @@ pub fn changes(env: &JobEnv, a: &GitChanges, out: &mut dyn Write) -> Result<()> 
     if !output.status.success() {
         return Err(exit::failure(format!(
             "git diff {range} failed in {} ({})",
-            dir.display(),
+            dir.shown(),
             output.status
         )));
     }
@@ -108,7 +104,7 @@ pub fn select<'a>(
 fn resource_dir(env: &JobEnv, res: &str) -> Result<PathBuf> {
     let r = env.resource(res);
     match get::state_path(&r)? {
-        Some(state) => Ok(PathBuf::from(OsString::from_vec(state))),
+        Some(state) => Ok(PathBuf::from(crate::platform::os_string(state))),
         None => Err(exit::usage(format!(
             "no folder for resource {res}: ${} is not set and its resource folder was not found",
             r.var_name(Var::State)
@@ -130,8 +126,8 @@ fn resource_range(env: &JobEnv, res: &str) -> Result<Option<String>> {
         .as_ref()
         .and_then(|d| d.pointer("/version/propertyBag/shaData"));
     let shown = |key: &str| match doc {
-        None => format!("{} was not found", version_json.display()),
-        Some(_) => format!("{} has no shaData.{key}", version_json.display()),
+        None => format!("{} was not found", version_json.shown()),
+        Some(_) => format!("{} has no shaData.{key}", version_json.shown()),
     };
     let var_name = |what: Var| format!("${}", r.var_name(what));
     let missing = match decide_range(is_pr.as_deref(), base.as_deref(), commit.as_deref(), sha) {

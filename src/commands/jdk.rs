@@ -11,17 +11,22 @@
 //! the platform's images had (the original's `shippable_jdk` scripts of the
 //! Shippable/node repository: openjdk7–11, oraclejdk7–11) and any newer one
 //! by the same rule, found by the folder layouts of [`LAYOUTS`].
+//!
+//! Where JDKs live depends on the platform (`platform::jdk_folders`):
+//! `/usr/lib/jvm` on Linux; on Windows `%ProgramFiles%\Java` and the
+//! folders of the OpenJDK builds' installers (Eclipse Adoptium, Microsoft,
+//! Zulu, …), where every JDK is an OpenJDK named by
+//! [`OPENJDK_LAYOUTS`]. `$SHIPCTL_JVM_DIR` replaces them all with one
+//! folder named by [`LAYOUTS`]. The JDK's `java` is `bin/java`
+//! (`bin\java.exe` on Windows).
 
 use crate::cli::ShellFormat;
 use crate::job::JobEnv;
-use crate::{diag, eval, exit};
+use crate::platform::ShowPath;
+use crate::{diag, eval, exit, platform};
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-/// Where JDKs live, unless `SHIPCTL_JVM_DIR` says otherwise.
-pub const JVM_DIR: &str = "/usr/lib/jvm";
 
 /// The oldest version the platform's images had (openjdk7 and oraclejdk7 on
 /// its Ubuntu images); every later one is accepted.
@@ -65,6 +70,31 @@ const LAYOUTS: &[(Vendor, &str, &str)] = &[
     (Vendor::Oracle, "jdk-", ""),
 ];
 
+/// The folder names in the folder of an OpenJDK build's installer on
+/// Windows (every one an OpenJDK): Temurin's and Microsoft's
+/// `jdk-17.0.9.9-hotspot`, Corretto's `jdk17.0.9_8` and `jdk1.8.0_392`,
+/// Zulu's `zulu-17`, Liberica's `LibericaJDK-17`, `openjdk-17`.
+const OPENJDK_LAYOUTS: &[(Vendor, &str, &str)] = &[
+    (Vendor::OpenJdk, "jdk-", ""),
+    (Vendor::OpenJdk, "jdk1.", ".0"),
+    (Vendor::OpenJdk, "jdk", ""),
+    (Vendor::OpenJdk, "zulu-", ""),
+    (Vendor::OpenJdk, "zulu", ""),
+    (Vendor::OpenJdk, "LibericaJDK-", ""),
+    (Vendor::OpenJdk, "openjdk-", ""),
+];
+
+/// A folder JDKs are installed in (`$SHIPCTL_JVM_DIR`, or the platform's).
+use platform::JdkFolder as Root;
+
+/// The layouts of a JDK folder: `(vendor, prefix, suffix)`.
+fn layouts(root: &Root) -> &'static [(Vendor, &'static str, &'static str)] {
+    match root.openjdk_only {
+        false => LAYOUTS,
+        true => OPENJDK_LAYOUTS,
+    }
+}
+
 /// A version number as written in a VERSION or a folder name: decimal
 /// digits without a leading zero, [`OLDEST`] or more.
 fn version_number(digits: &str) -> Option<u32> {
@@ -81,9 +111,9 @@ fn parse_version(v: &str) -> Option<(Vendor, u32)> {
         .find_map(|vendor| Some((vendor, version_number(v.strip_prefix(vendor.prefix())?)?)))
 }
 
-/// The folder names tried for a version, most usual first.
-fn folder_names(vendor: Vendor, n: u32) -> Vec<String> {
-    LAYOUTS
+/// The folder names tried for a version in `root`, most usual first.
+fn folder_names(root: &Root, vendor: Vendor, n: u32) -> Vec<String> {
+    layouts(root)
         .iter()
         .filter(|(v, _, _)| *v == vendor)
         .map(|(_, prefix, suffix)| format!("{prefix}{n}{suffix}"))
@@ -98,10 +128,10 @@ fn matches(folder: &str, name: &str) -> bool {
     }
 }
 
-/// The version a folder name is the layout of, if any (the first layout of
-/// [`LAYOUTS`] that fits).
-fn identify(folder: &str) -> Option<(Vendor, u32)> {
-    LAYOUTS.iter().find_map(|&(vendor, prefix, suffix)| {
+/// The version a folder name in `root` is the layout of, if any (the first
+/// layout of the root's that fits).
+fn identify(root: &Root, folder: &str) -> Option<(Vendor, u32)> {
+    layouts(root).iter().find_map(|&(vendor, prefix, suffix)| {
         let rest = folder.strip_prefix(prefix)?;
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let n = version_number(&rest[..digits])?;
@@ -122,10 +152,31 @@ fn arch_tags() -> &'static [&'static str] {
     }
 }
 
-/// The folder the JDKs are in: `$SHIPCTL_JVM_DIR`, else [`JVM_DIR`].
-fn jvm_root(env: &JobEnv) -> PathBuf {
-    env.path_var("SHIPCTL_JVM_DIR")
-        .unwrap_or_else(|| PathBuf::from(JVM_DIR))
+/// The folders the JDKs are in: `$SHIPCTL_JVM_DIR`, else the platform's
+/// (`/usr/lib/jvm`; on Windows under `%ProgramFiles%`).
+fn jvm_roots(env: &JobEnv) -> Vec<Root> {
+    match env.path_var("SHIPCTL_JVM_DIR") {
+        Some(path) => vec![Root {
+            path,
+            openjdk_only: false,
+        }],
+        None => platform::jdk_folders(env),
+    }
+}
+
+/// The roots' paths, for messages: `/usr/lib/jvm` or `A, B, C`.
+struct Shown<'a>(&'a [Root]);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, r) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            r.path.shown().fmt(f)?;
+        }
+        Ok(())
+    }
 }
 
 /// The (UTF-8) names in `root`, descending; none when it cannot be read.
@@ -141,12 +192,13 @@ fn entries(root: &Path) -> Vec<String> {
     names
 }
 
-/// The installed JDK for the version: the first folder (by the order of
-/// [`LAYOUTS`]; then the exact name, one for this architecture, the rest by
-/// name, descending) that has `bin/java`.
-fn find(root: &Path, entries: &[String], vendor: Vendor, n: u32) -> Option<PathBuf> {
+/// The installed JDK for the version in `root`: the first folder (by the
+/// order of the root's layouts; then the exact name, one for this
+/// architecture, the rest by name, descending) that has `bin/java`.
+fn find(root: &Root, entries: &[String], vendor: Vendor, n: u32) -> Option<PathBuf> {
     let tags = arch_tags();
-    for name in folder_names(vendor, n) {
+    let java = format!("java{}", std::env::consts::EXE_SUFFIX);
+    for name in folder_names(root, vendor, n) {
         let mut found: Vec<&String> = entries.iter().filter(|f| matches(f, &name)).collect();
         // Stable sort: exact name, then this architecture, then the rest.
         found.sort_by_key(|f| {
@@ -155,13 +207,20 @@ fn find(root: &Path, entries: &[String], vendor: Vendor, n: u32) -> Option<PathB
             (!exact, !arch)
         });
         for f in found {
-            let home = root.join(f);
-            if home.join("bin").join("java").is_file() {
+            let home = root.path.join(f);
+            if home.join("bin").join(&java).is_file() {
                 return Some(home);
             }
         }
     }
     None
+}
+
+/// The installed JDK for the version: in the first root that has one.
+fn find_in(roots: &[Root], vendor: Vendor, n: u32) -> Option<PathBuf> {
+    roots
+        .iter()
+        .find_map(|root| find(root, &entries(&root.path), vendor, n))
 }
 
 /// An installed JDK, as `jdk set` would pick it.
@@ -173,23 +232,29 @@ pub struct Installed {
     pub home: PathBuf,
 }
 
-/// The JDKs installed in the JVM folder (`$SHIPCTL_JVM_DIR`, else
-/// `/usr/lib/jvm`): every VERSION for which `jdk set` finds a folder with
-/// `bin/java`, openjdk first, then by number. For the "unknown" and "not
-/// installed" messages and `jdk set <TAB>`.
+/// The JDKs installed in the JVM folders (`$SHIPCTL_JVM_DIR`, else
+/// `/usr/lib/jvm`; Windows: see the module): every VERSION for which `jdk
+/// set` finds a folder with `bin/java`, openjdk first, then by number. For
+/// the "unknown" and "not installed" messages and `jdk set <TAB>`.
 pub fn installed(env: &JobEnv) -> Vec<Installed> {
-    installed_in(&jvm_root(env))
+    installed_in(&jvm_roots(env))
 }
 
-fn installed_in(root: &Path) -> Vec<Installed> {
-    let entries = entries(root);
-    let mut versions: Vec<(Vendor, u32)> = entries.iter().filter_map(|f| identify(f)).collect();
+fn installed_in(roots: &[Root]) -> Vec<Installed> {
+    let listed: Vec<(&Root, Vec<String>)> = roots.iter().map(|r| (r, entries(&r.path))).collect();
+    let mut versions: Vec<(Vendor, u32)> = Vec::new();
+    for (root, entries) in &listed {
+        versions.extend(entries.iter().filter_map(|f| identify(root, f)));
+    }
     versions.sort();
     versions.dedup();
     versions
         .into_iter()
         .filter_map(|(vendor, n)| {
-            let home = find(root, &entries, vendor, n)?;
+            // The first root that has it: the one `jdk set` picks.
+            let home = listed
+                .iter()
+                .find_map(|(root, entries)| find(root, entries, vendor, n))?;
             Some(Installed {
                 version: format!("{}{n}", vendor.prefix()),
                 home,
@@ -200,11 +265,11 @@ fn installed_in(root: &Path) -> Vec<Installed> {
 
 /// `installed in /usr/lib/jvm: openjdk11, openjdk17` (or `none`), for
 /// messages.
-fn installed_list(root: &Path) -> String {
-    let names: Vec<String> = installed_in(root).into_iter().map(|j| j.version).collect();
+fn installed_list(roots: &[Root]) -> String {
+    let names: Vec<String> = installed_in(roots).into_iter().map(|j| j.version).collect();
     format!(
         "installed in {}: {}",
-        root.display(),
+        Shown(roots),
         if names.is_empty() {
             "none".to_string()
         } else {
@@ -214,34 +279,39 @@ fn installed_list(root: &Path) -> String {
 }
 
 /// PATH with `home/bin` first and the bin folders of other JDKs (those
-/// under `root`, and the old `$JAVA_HOME`) taken out.
-fn new_path(home: &Path, root: &Path, old_path: &[u8], old_home: Option<&[u8]>) -> Vec<u8> {
+/// under a root, and the old `$JAVA_HOME`) taken out. Entries are split
+/// and joined at the platform's separator (`:`; `;` on Windows).
+fn new_path(home: &Path, roots: &[Root], old_path: &[u8], old_home: Option<&[u8]>) -> Vec<u8> {
+    let sep = platform::PATH_SEPARATOR;
     let bin = home.join("bin");
-    let mut parts: Vec<&[u8]> = vec![bin.as_os_str().as_bytes()];
+    let bin = platform::bytes(bin.as_os_str());
+    let mut parts: Vec<&[u8]> = vec![bin];
     let is_jdk_bin = |entry: &[u8]| {
-        let p = Path::new(std::ffi::OsStr::from_bytes(entry));
+        let p = platform::os_str(entry);
+        let p = Path::new(&*p);
         if let Some(old) = old_home.filter(|h| !h.is_empty()) {
-            let old = Path::new(std::ffi::OsStr::from_bytes(old));
+            let old = platform::os_str(old);
+            let old = Path::new(&*old);
             if p == old.join("bin") || p == old.join("jre").join("bin") {
                 return true;
             }
         }
-        match p.strip_prefix(root) {
+        roots.iter().any(|root| match p.strip_prefix(&root.path) {
             Ok(rest) => {
                 let c: Vec<_> = rest.components().collect();
                 (c.len() == 2 && c[1].as_os_str() == "bin")
                     || (c.len() == 3 && c[1].as_os_str() == "jre" && c[2].as_os_str() == "bin")
             }
             Err(_) => false,
-        }
+        })
     };
-    for entry in old_path.split(|&b| b == b':') {
-        if entry.is_empty() || entry == bin.as_os_str().as_bytes() || is_jdk_bin(entry) {
+    for entry in old_path.split(|&b| b == sep) {
+        if entry.is_empty() || entry == bin || is_jdk_bin(entry) {
             continue;
         }
         parts.push(entry);
     }
-    parts.join(&b':')
+    parts.join(&sep)
 }
 
 pub fn run(
@@ -251,7 +321,7 @@ pub fn run(
     format: ShellFormat,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let root = jvm_root(env);
+    let roots = jvm_roots(env);
     let version = match (action, version) {
         ("set", Some(v)) => v,
         (other, Some(_)) => {
@@ -262,7 +332,7 @@ pub fn run(
         ("set", None) => {
             return Err(exit::usage(format!(
                 "jdk set needs a VERSION, openjdkN or oraclejdkN ({})",
-                installed_list(&root)
+                installed_list(&roots)
             )));
         }
         (v, None) => v,
@@ -270,29 +340,31 @@ pub fn run(
     let Some((vendor, n)) = parse_version(version) else {
         return Err(exit::usage(format!(
             "unknown JDK {version:?}: a VERSION is openjdkN or oraclejdkN with N {OLDEST} or more ({})",
-            installed_list(&root)
+            installed_list(&roots)
         )));
     };
-    let Some(home) = find(&root, &entries(&root), vendor, n) else {
-        let names: Vec<String> = folder_names(vendor, n)
+    let Some(home) = find_in(&roots, vendor, n) else {
+        // The names of the first folder whose layouts have the vendor.
+        let names: Vec<String> = roots
+            .iter()
+            .map(|r| folder_names(r, vendor, n))
+            .find(|names| !names.is_empty())
+            .unwrap_or_default()
             .into_iter()
             .map(|f| format!("{f}*"))
             .collect();
         return Err(exit::usage(format!(
             "{version} is not installed: no folder {} with bin/java in {} ({})",
             names.join(", "),
-            root.display(),
-            installed_list(&root)
+            Shown(&roots),
+            installed_list(&roots)
         )));
     };
-    let old_path = env.var("PATH").map(|p| p.as_bytes()).unwrap_or_default();
-    let old_home = env.var("JAVA_HOME").map(|p| p.as_bytes());
-    let mut text = eval::assignment(format, "JAVA_HOME", Some(home.as_os_str().as_bytes()));
-    text.extend(eval::assignment(
-        format,
-        "PATH",
-        Some(&new_path(&home, &root, old_path, old_home)),
-    ));
+    let old_path = env.var("PATH").map(platform::bytes).unwrap_or_default();
+    let old_home = env.var("JAVA_HOME").map(platform::bytes);
+    let path = new_path(&home, &roots, old_path, old_home);
+    let mut text = eval::assignment(format, "JAVA_HOME", Some(platform::bytes(home.as_os_str())));
+    text.extend(eval::assignment(format, "PATH", Some(&path)));
     out.write_all(&text)?;
     if std::io::stdout().is_terminal() {
         let command = match format {
@@ -376,12 +448,15 @@ mod tests {
             ("jdk-17.0.2", Oracle, 17),
             ("jdk-25", Oracle, 25),
         ];
+        let root = jvm("/usr/lib/jvm", false);
         for (folder, vendor, n) in cases {
-            assert_eq!(identify(folder), Some((*vendor, *n)), "{folder}");
+            assert_eq!(identify(&root, folder), Some((*vendor, *n)), "{folder}");
             let name = format!("{}{n}", vendor.prefix());
             assert_eq!(parse_version(&name), Some((*vendor, *n)), "{name}");
             assert!(
-                folder_names(*vendor, *n).iter().any(|f| matches(folder, f)),
+                folder_names(&root, *vendor, *n)
+                    .iter()
+                    .any(|f| matches(folder, f)),
                 "{folder} is not among the folders of {name}"
             );
         }
@@ -394,7 +469,49 @@ mod tests {
             ".java-17-openjdk-amd64.jinfo",
             "java-17-openjdkx",
         ] {
-            assert_eq!(identify(other), None, "{other}");
+            assert_eq!(identify(&root, other), None, "{other}");
+        }
+    }
+
+    fn jvm(path: &str, openjdk_only: bool) -> Root {
+        Root {
+            path: PathBuf::from(path),
+            openjdk_only,
+        }
+    }
+
+    /// The folders of the OpenJDK builds' Windows installers: all OpenJDK,
+    /// whatever Oracle-like name they have.
+    #[test]
+    fn folders_of_openjdk_installers() {
+        let root = jvm("Eclipse Adoptium", true);
+        for (folder, n) in [
+            ("jdk-17.0.9.9-hotspot", 17),
+            ("jdk-8.0.392.8-hotspot", 8),
+            ("jdk-21.0.1.12-hotspot", 21),
+            ("jdk17.0.9_8", 17),
+            ("jdk1.8.0_392", 8),
+            ("zulu-17", 17),
+            ("zulu11.68.17-ca-jdk11.0.21-win_x64", 11),
+            ("LibericaJDK-17", 17),
+            ("openjdk-22", 22),
+            ("jdk-25", 25),
+        ] {
+            assert_eq!(
+                identify(&root, folder),
+                Some((Vendor::OpenJdk, n)),
+                "{folder}"
+            );
+            assert!(
+                folder_names(&root, Vendor::OpenJdk, n)
+                    .iter()
+                    .any(|f| matches(folder, f)),
+                "{folder}"
+            );
+        }
+        assert!(folder_names(&root, Vendor::Oracle, 17).is_empty());
+        for other in ["jre-17.0.9.9-hotspot", "Edge", "jdk-6"] {
+            assert_eq!(identify(&root, other), None, "{other}");
         }
     }
 
@@ -410,25 +527,41 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn path_rewrite() {
-        let root = Path::new("/usr/lib/jvm");
-        let home = root.join("java-17-openjdk-amd64");
+        let roots = [jvm("/usr/lib/jvm", false)];
+        let home = roots[0].path.join("java-17-openjdk-amd64");
         assert_eq!(
             new_path(
                 &home,
-                root,
+                &roots,
                 b"/usr/lib/jvm/java-11-openjdk-amd64/bin:/usr/bin::/usr/lib/jvm/java-17-openjdk-amd64/bin:/bin:/usr/lib/jvm/x/jre/bin:/usr/lib/jvm/x/lib/bin",
                 None
             ),
             b"/usr/lib/jvm/java-17-openjdk-amd64/bin:/usr/bin:/bin:/usr/lib/jvm/x/lib/bin"
         );
         assert_eq!(
-            new_path(&home, root, b"/opt/jdk/bin:/usr/bin", Some(b"/opt/jdk")),
+            new_path(&home, &roots, b"/opt/jdk/bin:/usr/bin", Some(b"/opt/jdk")),
             b"/usr/lib/jvm/java-17-openjdk-amd64/bin:/usr/bin"
         );
         assert_eq!(
-            new_path(&home, root, b"", None),
+            new_path(&home, &roots, b"", None),
             b"/usr/lib/jvm/java-17-openjdk-amd64/bin"
+        );
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn path_rewrite() {
+        let roots = [
+            jvm(r"C:\Program Files\Java", false),
+            jvm(r"C:\Program Files\Eclipse Adoptium", true),
+        ];
+        let home = roots[1].path.join("jdk-17.0.9.9-hotspot");
+        let old = r"C:\Program Files\Java\jdk-11\bin;C:\Windows\system32;;C:\Tools";
+        assert_eq!(
+            new_path(&home, &roots, old.as_bytes(), None),
+            r"C:\Program Files\Eclipse Adoptium\jdk-17.0.9.9-hotspot\bin;C:\Windows\system32;C:\Tools".as_bytes()
         );
     }
 }

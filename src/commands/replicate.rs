@@ -25,6 +25,7 @@ use crate::exit;
 use crate::fsutil;
 use crate::glob::Pattern;
 use crate::job::{self, JobEnv, Operation, Var};
+use crate::platform::ShowPath;
 use anyhow::Result;
 use serde_json::{Map, Value};
 use std::ffi::OsStr;
@@ -69,7 +70,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
         return Err(exit::usage(format!(
             "the type of resource {from} is unknown: ${} is not set and {} has none",
             from_res.var_name(Var::Type),
-            from_res.file("version.json").display()
+            from_res.file("version.json").shown()
         )));
     };
     if !repo && !to_job && type_to.as_deref() != Some(type_from.as_str()) {
@@ -98,7 +99,7 @@ pub fn replicate(env: &JobEnv, from: &str, to: &str, opt: Options) -> Result<()>
     if !from_dir.is_dir() {
         return Err(exit::usage(format!(
             "{} not found: {from} is not an IN resource of this job",
-            from_dir.display()
+            from_dir.shown()
         )));
     }
     let files_src = job.files_folder(Operation::In, &from_res, &type_from)?;
@@ -174,7 +175,7 @@ fn has_entries(dir: &Path) -> Result<bool> {
         Ok(mut it) => Ok(it.next().is_some()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(false),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("could not read {}", dir.display()))),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("could not read {}", dir.shown()))),
     }
 }
 
@@ -232,7 +233,7 @@ fn set(doc: &mut Value, path: &[&str], value: Value, file: &Path) -> Result<()> 
             return Err(exit::failure(format!(
                 "cannot set .{} in {}: .{} is not an object",
                 path.join("."),
-                file.display(),
+                file.shown(),
                 path[..i].join(".")
             )));
         };

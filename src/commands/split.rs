@@ -5,13 +5,12 @@
 use crate::cli::SplitTests;
 use crate::glob::Pattern;
 use crate::job::JobEnv;
-use crate::{diag, exit, fsutil};
+use crate::platform::ShowPath;
+use crate::{diag, exit, fsutil, platform};
 use anyhow::{Context, Result};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
-use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<()> {
@@ -19,13 +18,13 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
     if !a.test_path.is_dir() {
         return Err(exit::usage(format!(
             "test folder {} not found",
-            a.test_path.display()
+            a.test_path.shown()
         )));
     }
     // As `find -name` matches it.
     let pattern = Pattern::new(&a.name_glob);
     let mut tests = Vec::new();
-    let prefix = a.test_path.as_os_str().as_bytes().to_vec();
+    let prefix = platform::path_text(&a.test_path).into_owned();
     walk(&a.test_path, &prefix, &mut |path, name, other| {
         if other.is_none() && pattern.matches(&String::from_utf8_lossy(name)) {
             tests.push(path);
@@ -39,7 +38,7 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
             env,
             format!(
                 "no test files: nothing under {} matches {:?}",
-                a.test_path.display(),
+                a.test_path.shown(),
                 a.name_glob
             ),
             "; this shard gets none (a test runner given no files may run the whole suite)",
@@ -50,14 +49,14 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
     let reports_ok = match reports.found {
         Reports::NoFolder => quiet_failure(
             env,
-            format!("reports folder {} not found", a.reports_path.display()),
+            format!("reports folder {} not found", a.reports_path.shown()),
             all_equal,
         ),
         Reports::Found { files: 0, .. } => quiet_failure(
             env,
             format!(
                 "no JUnit XML report (*.xml) under {}",
-                a.reports_path.display()
+                a.reports_path.shown()
             ),
             all_equal,
         ),
@@ -66,11 +65,11 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
             match files {
                 1 => format!(
                     "the one report under {} could not be read",
-                    a.reports_path.display()
+                    a.reports_path.shown()
                 ),
                 _ => format!(
                     "none of the {files} reports under {} could be read",
-                    a.reports_path.display()
+                    a.reports_path.shown()
                 ),
             },
             all_equal,
@@ -93,7 +92,7 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
                 format!(
                     "none of the {} has a time in the reports under {} ({n} read; a <testsuite filepath> must be the file's path or end with /<path>)",
                     plural(tests.len(), "test file"),
-                    a.reports_path.display()
+                    a.reports_path.shown()
                 ),
                 all_equal,
             )?;
@@ -104,7 +103,7 @@ pub fn split_tests(env: &JobEnv, a: &SplitTests, out: &mut dyn Write) -> Result<
                 "split_tests: {} of {} test files untimed (no time in the reports under {}); each gets the mean weight, {:.3} s",
                 untimed.len(),
                 tests.len(),
-                a.reports_path.display(),
+                a.reports_path.shown(),
                 weights[untimed[0]]
             ));
         }
@@ -199,30 +198,30 @@ type Found<'a> = dyn FnMut(Vec<u8>, &[u8], Option<&str>) + 'a;
 /// instead. Symbolic links are not followed.
 fn walk(dir: &Path, prefix: &[u8], found: &mut Found) -> Result<()> {
     let entries =
-        std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))?;
+        std::fs::read_dir(dir).with_context(|| format!("could not read {}", dir.shown()))?;
     for entry in entries {
-        let entry = entry.with_context(|| format!("could not read {}", dir.display()))?;
+        let entry = entry.with_context(|| format!("could not read {}", dir.shown()))?;
         let name = entry.file_name();
         let mut path = prefix.to_vec();
         if !path.ends_with(b"/") {
             path.push(b'/');
         }
-        path.extend_from_slice(name.as_bytes());
+        path.extend_from_slice(platform::bytes(&name));
         let kind = entry
             .file_type()
-            .with_context(|| format!("could not read {}", entry.path().display()))?;
+            .with_context(|| format!("could not read {}", entry.path().shown()))?;
         if kind.is_dir() {
             walk(&entry.path(), &path, found)?;
         } else if kind.is_file() {
-            found(path, name.as_bytes(), None);
+            found(path, platform::bytes(&name), None);
         } else if kind.is_symlink() {
             found(
                 path,
-                name.as_bytes(),
+                platform::bytes(&name),
                 Some("a symbolic link, which is not followed"),
             );
         } else {
-            found(path, name.as_bytes(), Some("not a regular file"));
+            found(path, platform::bytes(&name), Some("not a regular file"));
         }
     }
     Ok(())
@@ -255,7 +254,7 @@ fn report_times(dir: &Path) -> Result<Times> {
             times: Vec::new(),
         });
     }
-    let prefix = dir.as_os_str().as_bytes().to_vec();
+    let prefix = platform::path_text(dir).into_owned();
     let mut reports = Vec::new();
     walk(dir, &prefix, &mut |path, name, other| match other {
         _ if !name.ends_with(b".xml") => {}
@@ -280,7 +279,7 @@ fn report_times(dir: &Path) -> Result<Times> {
                 s.spawn(move || {
                     run.iter()
                         .map(|r| {
-                            let path = PathBuf::from(OsString::from_vec(r.clone()));
+                            let path = PathBuf::from(platform::os_string(r.clone()));
                             // Listed as a regular file: read without
                             // resolving its path again; a FIFO that took its
                             // place since is refused, never waited on.
@@ -301,19 +300,19 @@ fn report_times(dir: &Path) -> Result<Times> {
     let (files, mut read) = (reports.len(), 0);
     for (path, found) in parsed.into_iter().flatten() {
         let report =
-            match found.with_context(|| format!("could not read report {}", path.display()))? {
+            match found.with_context(|| format!("could not read report {}", path.shown()))? {
                 // Gone since the folder was listed.
                 None => continue,
                 Some(Ok(report)) => report,
                 Some(Err(why)) => {
-                    diag::warn(format_args!("report {} skipped: {why:#}", path.display()));
+                    diag::warn(format_args!("report {} skipped: {why:#}", path.shown()));
                     continue;
                 }
             };
         for (file, value, why) in &report.unreadable {
             diag::warn(format_args!(
                 "report {}: the time {value:?} of {file} cannot be read ({why}); {file} gets the mean weight unless another report times it",
-                path.display()
+                path.shown()
             ));
         }
         times.extend(report.suites);

@@ -9,9 +9,10 @@ use crate::commands::get;
 use crate::exit;
 use crate::fsutil;
 use crate::job::{JobEnv, JobFolder, Operation, Resource, Var};
+use crate::platform;
+use crate::platform::ShowPath;
 use anyhow::Result;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 // ---------------------------------------------------------------------------
@@ -30,7 +31,7 @@ fn inside(file: &Path) -> Result<PathBuf> {
             Component::ParentDir => {
                 return Err(exit::usage(format!(
                     "FILE {} would leave the state folder (it has a '..' component)",
-                    file.display()
+                    file.shown()
                 )));
             }
             Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
@@ -39,7 +40,7 @@ fn inside(file: &Path) -> Result<PathBuf> {
     if rel.as_os_str().is_empty() {
         return Err(exit::usage(format!(
             "FILE {} names no file inside the state folder",
-            file.display()
+            file.shown()
         )));
     }
     Ok(rel)
@@ -53,7 +54,7 @@ fn base_name(path: &Path) -> Result<&OsStr> {
     path.file_name().ok_or_else(|| {
         exit::usage(format!(
             "PATH {} has no file name to copy it under",
-            path.display()
+            path.shown()
         ))
     })
 }
@@ -115,7 +116,7 @@ fn pair_line(key: &[u8], value: &[u8]) -> Result<Vec<u8>> {
 fn multi_lines(args: &[std::ffi::OsString]) -> Result<Vec<u8>> {
     let mut lines = Vec::new();
     for arg in args {
-        let arg = arg.as_bytes();
+        let arg = platform::bytes(arg);
         if arg.is_empty() {
             return Err(exit::usage("an argument is empty"));
         }
@@ -179,7 +180,7 @@ pub fn resource_state(
 ) -> Result<()> {
     let r = env.resource(res);
     r.check_folder_name()?;
-    let line = pair_line(key.as_bytes(), value.as_bytes())?;
+    let line = pair_line(platform::bytes(key), platform::bytes(value))?;
     write_state(&r, &line, append)
 }
 
@@ -204,15 +205,12 @@ pub fn resource_state_multi(
 fn copy_to(src: &Path, to: &Path) -> Result<()> {
     fsutil::check_copy_source(src)?;
     let into_folder = fsutil::Target::resolve(to)?.kind() == fsutil::Kind::Folder
-        || to.as_os_str().as_bytes().ends_with(b"/");
+        || platform::ends_with_separator(to);
     let dst = if into_folder {
         fsutil::refuse_copy_into_itself(src, to)?;
         ensure_folder(to)?;
         let name = src.file_name().ok_or_else(|| {
-            exit::failure(format!(
-                "{} has no file name to copy it under",
-                src.display()
-            ))
+            exit::failure(format!("{} has no file name to copy it under", src.shown()))
         })?;
         to.join(name)
     } else {
@@ -226,7 +224,7 @@ pub fn copy_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
     let name = base_name(path)?;
     let dir = env.job_state()?;
     if !exists(path)? {
-        return Err(exit::failure(format!("{} not found", path.display())));
+        return Err(exit::failure(format!("{} not found", path.shown())));
     }
     fsutil::check_copy_source(path)?;
     fsutil::refuse_copy_into_itself(path, &dir)?;
@@ -245,8 +243,8 @@ pub fn copy_file_from_prev_state(env: &JobEnv, file: &Path, to: &Path) -> Result
     if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the previous state ({}): nothing copied",
-            file.display(),
-            src.display()
+            file.shown(),
+            src.shown()
         ));
         return Ok(());
     }
@@ -271,7 +269,7 @@ pub fn refresh_file_to_state(env: &JobEnv, path: &Path) -> Result<()> {
             None => {
                 crate::diag::notice(format_args!(
                     "{} exists neither here nor in the previous state: nothing copied",
-                    path.display()
+                    path.shown()
                 ));
                 return Ok(());
             }
@@ -299,15 +297,15 @@ pub fn copy_file_from_resource_state(
         return Err(exit::usage(format!(
             "the type of resource {res} is unknown: ${} is not set and {} has none",
             r.var_name(Var::Type),
-            r.file("version.json").display()
+            r.file("version.json").shown()
         )));
     };
     let src = job.files_folder(Operation::In, &r, &ty)?.join(&rel);
     if !exists(&src)? {
         crate::diag::notice(format_args!(
             "{} is not in the state of {res} ({}): nothing copied",
-            file.display(),
-            src.display()
+            file.shown(),
+            src.shown()
         ));
         return Ok(());
     }
@@ -324,7 +322,7 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
     if !out.is_dir() {
         return Err(exit::usage(format!(
             "{} not found: {res} is not an OUT resource of this job",
-            out.display()
+            out.shown()
         )));
     }
     let src = if exists(path)? {
@@ -334,8 +332,8 @@ pub fn copy_file_to_resource_state(env: &JobEnv, path: &Path, res: &str) -> Resu
         if !exists(&from_in)? {
             crate::diag::notice(format_args!(
                 "{} exists neither here nor in {}: nothing copied",
-                path.display(),
-                from_in.display()
+                path.shown(),
+                from_in.shown()
             ));
             return Ok(());
         }

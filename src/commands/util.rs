@@ -1,13 +1,13 @@
 //! Utilities (spec §4): `bump_version`, `replace` and `retry`.
 
 use crate::job::JobEnv;
-use crate::{diag, exit, fsutil};
+use crate::platform::ShowPath;
+use crate::{diag, exit, fsutil, platform};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------
@@ -151,12 +151,12 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
         match target.kind() {
             fsutil::Kind::File => {}
             fsutil::Kind::Missing => {
-                return Err(exit::failure(format!("{} not found", f.display())));
+                return Err(exit::failure(format!("{} not found", f.shown())));
             }
             fsutil::Kind::Folder => {
                 return Err(exit::with_code(
                     exit::IS_FOLDER,
-                    format!("{} is a folder; replace works on files", f.display()),
+                    format!("{} is a folder; replace works on files", f.shown()),
                 ));
             }
             _ => target.check_file()?,
@@ -182,7 +182,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
                 }
                 None
             })
-            .with_context(|| format!("could not read {}", t.requested().display()))?;
+            .with_context(|| format!("could not read {}", t.requested().shown()))?;
         }
         if !unset.is_empty() {
             return Err(exit::failure(format!(
@@ -195,7 +195,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
         let input = open(&t)?;
         t.write_with(fsutil::WriteOptions::PUBLIC, |out| {
             let out = std::io::BufWriter::with_capacity(CHUNK, out);
-            substitute(input, out, |name| lookup(name).map(OsStr::as_bytes))
+            substitute(input, out, |name| lookup(name).map(platform::bytes))
         })?;
     }
     Ok(())
@@ -204,7 +204,7 @@ pub fn replace(env: &JobEnv, files: &[PathBuf]) -> Result<()> {
 /// A FILE of `replace`, opened for reading (checked: a regular file).
 fn open(t: &fsutil::Target) -> Result<std::fs::File> {
     t.open_read()?
-        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().display())))
+        .ok_or_else(|| exit::failure(format!("{} not found", t.requested().shown())))
 }
 
 /// How much of the input is read at a time.
@@ -325,20 +325,14 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
         return Err(exit::usage("retry needs a command to run"));
     };
     // `shipctl retry "docker push x"`: one string with spaces that is no
-    // executable is a shell command.
-    let (program, args): (&OsStr, Vec<&OsStr>) = if args.is_empty()
-        && program.as_bytes().iter().any(u8::is_ascii_whitespace)
-        && !is_executable(env, program)
-    {
-        (
-            OsStr::new("sh"),
-            vec![OsStr::new("-c"), program.as_os_str()],
-        )
-    } else {
-        (
-            program.as_os_str(),
-            args.iter().map(OsString::as_os_str).collect(),
-        )
+    // program is a shell command (`sh -c`; on Windows `cmd /C`).
+    let line = args.is_empty()
+        && platform::bytes(program).iter().any(u8::is_ascii_whitespace)
+        && !platform::is_program(env, program);
+    let args: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+    let name = match line {
+        true => OsStr::new(platform::SHELL_NAME),
+        false => program.as_os_str(),
     };
     let mut wait = delay;
     let mut status = 0;
@@ -358,8 +352,16 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
                 wait *= 2.0;
             }
         }
-        let name = program.to_string_lossy();
-        status = match run(env, program, &args) {
+        let name = name.to_string_lossy();
+        let command = match line {
+            true => platform::shell(program),
+            false => {
+                let mut c = std::process::Command::new(program);
+                c.args(&args);
+                c
+            }
+        };
+        status = match run(env, command) {
             Ran::Exited(0) => return Ok(()),
             Ran::Exited(s @ (126 | 127)) => {
                 return Err(exit::with_code(
@@ -388,7 +390,7 @@ pub fn retry(env: &JobEnv, attempts: u32, delay: f64, command: &[OsString]) -> R
     }
     diag::notice(format_args!(
         "retry: {} failed {attempts} time(s); last exit status {status}",
-        program.to_string_lossy()
+        name.to_string_lossy()
     ));
     Err(exit::silent(status))
 }
@@ -402,48 +404,21 @@ enum Ran {
     NotStarted(u8, std::io::Error),
 }
 
-/// A start that failed for a passing reason, worth another try: the
-/// program file being written (ETXTBSY), no process or memory to spare
-/// (EAGAIN, ENOMEM). Not found and not executable are final.
+/// A start that failed for a passing reason, worth another try (see
+/// `platform::start_error_is_transient`). Not found and not executable
+/// are final.
 fn transient(e: &std::io::Error) -> bool {
-    const ETXTBSY: i32 = 26;
-    const EAGAIN: i32 = 11;
-    const ENOMEM: i32 = 12;
-    matches!(e.raw_os_error(), Some(ETXTBSY | EAGAIN | ENOMEM))
+    platform::start_error_is_transient(e)
 }
 
 /// Run the command once with the job's variables and the terminal's
 /// stdin/stdout/stderr.
-fn run(env: &JobEnv, program: &OsStr, args: &[&OsStr]) -> Ran {
-    use std::os::unix::process::ExitStatusExt;
-    let status = std::process::Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(env.vars())
-        .status();
-    match status {
-        Ok(s) => Ran::Exited(match (s.code(), s.signal()) {
-            (Some(c), _) => u8::try_from(c).unwrap_or(exit::FAILURE),
-            (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(exit::FAILURE),
-            (None, None) => exit::FAILURE,
-        }),
+fn run(env: &JobEnv, mut command: std::process::Command) -> Ran {
+    match command.env_clear().envs(env.vars()).status() {
+        Ok(s) => Ran::Exited(platform::exit_code(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ran::NotStarted(127, e),
         Err(e) => Ran::NotStarted(126, e),
     }
-}
-
-/// Is `name` a program that can be run as is: a path (with `/`) to an
-/// executable file, or an executable file in a folder of `$PATH`?
-fn is_executable(env: &JobEnv, name: &OsStr) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let runnable = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if name.as_bytes().contains(&b'/') {
-        return runnable(Path::new(name));
-    }
-    let path = env.raw("PATH").unwrap_or_default();
-    std::env::split_paths(path).any(|dir| runnable(&dir.join(name)))
 }
 
 #[cfg(test)]
