@@ -319,17 +319,21 @@ impl OwnerOnly {
     }
 }
 
-/// Copy the access list of the file at `from` onto a handle when it is
-/// an explicit one (protected from inheritance, such as [`OwnerOnly`]);
-/// an inherited list the new file in the same folder inherits anyway.
-fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
-    let name = wide(from);
-    // SAFETY: the descriptor returned is freed with LocalFree; the DACL
-    // points into it.
-    unsafe {
-        let mut dacl: *mut ACL = std::ptr::null_mut();
-        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-        let e = GetNamedSecurityInfoW(
+/// The access list of the file at `path`, read with
+/// GetNamedSecurityInfoW: its security descriptor (the caller frees it with
+/// LocalFree), the DACL inside it, and whether that list is protected from
+/// inheritance.
+///
+/// # Safety
+/// The DACL points into the descriptor: it must not be used after the
+/// descriptor is freed.
+unsafe fn named_dacl(path: &Path) -> io::Result<(PSECURITY_DESCRIPTOR, *mut ACL, bool)> {
+    let name = wide(path);
+    let mut dacl: *mut ACL = std::ptr::null_mut();
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: a NUL-terminated wide path and out-pointers to locals.
+    let e = unsafe {
+        GetNamedSecurityInfoW(
             name.as_ptr(),
             SE_FILE_OBJECT,
             DACL_SECURITY_INFORMATION,
@@ -338,14 +342,26 @@ fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
             &mut dacl,
             std::ptr::null_mut(),
             &mut sd,
-        );
-        if e != 0 {
-            return Err(io::Error::from_raw_os_error(e as i32));
-        }
-        let mut control = 0u16;
-        let mut revision = 0u32;
-        let protected = GetSecurityDescriptorControl(sd, &mut control, &mut revision) != 0
-            && control & SE_DACL_PROTECTED != 0;
+        )
+    };
+    if e != 0 {
+        return Err(io::Error::from_raw_os_error(e as i32));
+    }
+    let mut control = 0u16;
+    let mut revision = 0u32;
+    // SAFETY: `sd` is the descriptor just returned.
+    let ok = unsafe { GetSecurityDescriptorControl(sd, &mut control, &mut revision) } != 0;
+    Ok((sd, dacl, ok && control & SE_DACL_PROTECTED != 0))
+}
+
+/// Copy the access list of the file at `from` onto a handle when it is
+/// an explicit one (protected from inheritance, such as [`OwnerOnly`]);
+/// an inherited list the new file in the same folder inherits anyway.
+fn copy_access_list(from: &Path, handle: HANDLE) -> io::Result<()> {
+    // SAFETY: the descriptor is freed with LocalFree; the DACL points into
+    // it and is not used after.
+    unsafe {
+        let (sd, dacl, protected) = named_dacl(from)?;
         let e = match protected {
             false => 0,
             true => SetSecurityInfo(
@@ -879,26 +895,11 @@ mod tests {
     fn access_list(path: &Path) -> (bool, Vec<String>) {
         use windows_sys::Win32::Security::Authorization::ConvertSidToStringSidW;
         use windows_sys::Win32::Security::GetAce;
-        let name = wide(path);
         // SAFETY: the descriptor is freed with LocalFree; the ACEs and the
         // SID strings point into buffers the system owns until then.
         unsafe {
-            let mut dacl: *mut ACL = std::ptr::null_mut();
-            let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-            let e = GetNamedSecurityInfoW(
-                name.as_ptr(),
-                SE_FILE_OBJECT,
-                DACL_SECURITY_INFORMATION,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                &mut dacl,
-                std::ptr::null_mut(),
-                &mut sd,
-            );
-            assert_eq!(e, 0, "GetNamedSecurityInfoW {}", path.display());
-            let mut control = 0u16;
-            let mut revision = 0u32;
-            GetSecurityDescriptorControl(sd, &mut control, &mut revision);
+            let (sd, dacl, protected) = named_dacl(path)
+                .unwrap_or_else(|e| panic!("GetNamedSecurityInfoW {}: {e}", path.display()));
             let mut sids = Vec::new();
             for i in 0..u32::from((*dacl).AceCount) {
                 let mut ace: *mut core::ffi::c_void = std::ptr::null_mut();
@@ -911,7 +912,7 @@ mod tests {
                 LocalFree(s.cast());
             }
             LocalFree(sd);
-            (control & SE_DACL_PROTECTED != 0, sids)
+            (protected, sids)
         }
     }
 
